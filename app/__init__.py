@@ -1,0 +1,1 @@
+"""gtready: readiness tracking for hospitals setting up commercial gene therapy."""

@@ -1,0 +1,25 @@
+"""Settings, read from the environment once per app and passed where needed."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GTREADY_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'gtready.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "GTREADY_DATABASE_URL"),
+    )
+    checklists_dir: Path = PROJECT_ROOT / "checklists"
+    data_dir: Path = PROJECT_ROOT / "var"
+    sql_echo: bool = False
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,57 @@
+"""Domain errors, raised by services and mapped to HTTP once, here."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The request is valid but the resource's current state forbids it."""
+
+    status_code = 409
+
+
+class Invalid(DomainError):
+    """Input that passed schema validation but breaks a domain rule."""
+
+    status_code = 422
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Unavailable(DomainError):
+    status_code = 503
+
+
+def domain_error_body(error: DomainError) -> dict[str, Any]:
+    return {"detail": error.detail, **error.extra}
+
+
+async def _handle_domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+    return JSONResponse(domain_error_body(error), status_code=error.status_code, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _handle_domain_error)
