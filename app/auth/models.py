@@ -1,0 +1,35 @@
+"""People and their roles in institutions."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+from app.db import UTCDateTime
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_superuser: bool = False
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """One role a user holds in one institution (a person may hold several)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "institution_id", "role"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    institution_id: uuid.UUID = Field(foreign_key="institutions.id", index=True, ondelete="CASCADE")
+    role: str = Field(sa_type=String(32))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

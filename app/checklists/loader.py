@@ -1,0 +1,260 @@
+"""Load checklist libraries from YAML: all of a library, or none of it with every problem named."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.checklists.schema import ItemDef, Library, LibraryHeader, PartFile, version_key
+from app.checklists.yaml_source import Problem, YamlSource, read_yaml
+
+LIBRARY_FILE = "library.yaml"
+M = TypeVar("M", bound=BaseModel)
+
+
+class LibraryError(Exception):
+    """One or more problems made a library (or a tree of them) unloadable."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class Catalog:
+    """Every library version found under a folder."""
+
+    libraries: dict[tuple[str, str], Library] = field(default_factory=dict)
+
+    def get(self, library_id: str, version: str) -> Library | None:
+        return self.libraries.get((library_id, version))
+
+    def versions(self, library_id: str) -> list[Library]:
+        found = [lib for (lid, _), lib in self.libraries.items() if lid == library_id]
+        return sorted(found, key=lambda lib: version_key(lib.version))
+
+    def latest(self, library_id: str) -> Library | None:
+        versions = self.versions(library_id)
+        return versions[-1] if versions else None
+
+    def all(self) -> list[Library]:
+        return sorted(self.libraries.values(), key=lambda lib: (lib.id, version_key(lib.version)))
+
+
+def _validation_problems(
+    source: YamlSource, error: ValidationError, prefix: Sequence[str | int], label: str
+) -> list[Problem]:
+    problems = []
+    for detail in error.errors():
+        loc = [*prefix, *detail["loc"]]
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = "unknown key"
+        field_name = ".".join(str(part) for part in detail["loc"]) or "value"
+        problems.append(source.problem(loc, f"{label}{field_name}: {message}"))
+    return problems
+
+
+def _validate(
+    model: type[M], data: Any, source: YamlSource, prefix: Sequence[str | int], label: str = ""
+) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        return None, _validation_problems(source, error, prefix, label)
+
+
+@dataclass
+class _PlacedItem:
+    item: ItemDef
+    source: YamlSource
+    loc: tuple[str | int, ...]
+
+
+def _items_of(source: YamlSource, raw_items: list[Any], default_area: str | None) -> tuple[
+    list[_PlacedItem], list[Problem]
+]:
+    placed: list[_PlacedItem] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(raw_items):
+        loc: tuple[str | int, ...] = ("items", index)
+        if not isinstance(raw, dict):
+            problems.append(source.problem(loc, f"items[{index}]: an item must be a mapping"))
+            continue
+        label = f"item {raw.get('id', f'#{index + 1}')}: "
+        data = {"area": default_area, **raw} if default_area else raw
+        item, item_problems = _validate(ItemDef, data, source, loc, label)
+        problems += item_problems
+        if item is not None:
+            placed.append(_PlacedItem(item, source, loc))
+    return placed, problems
+
+
+def _cross_check(header: LibraryHeader, placed: list[_PlacedItem]) -> list[Problem]:
+    """Rules that span items: unique ids, known areas and products, dependencies that exist and end."""
+    problems: list[Problem] = []
+    areas = {a.id for a in header.areas}
+    products = {p.id for p in header.products}
+    diseases = {p.disease for p in header.products}
+    first_seen: dict[str, _PlacedItem] = {}
+    for entry in placed:
+        item, label = entry.item, f"item {entry.item.id}: "
+        if item.id in first_seen:
+            other = first_seen[item.id]
+            where = f"{other.source.path.name} line {other.source.line_of(other.loc)}"
+            message = f"{label}duplicate item id (first at {where})"
+            problems.append(entry.source.problem((*entry.loc, "id"), message))
+            continue
+        first_seen[item.id] = entry
+        if item.area not in areas:
+            message = f"{label}area: unknown area '{item.area}'"
+            problems.append(entry.source.problem((*entry.loc, "area"), message))
+        for name, known, values in (
+            ("products", products, item.applies_to.products),
+            ("diseases", diseases, item.applies_to.diseases),
+        ):
+            for value in values or []:
+                if value not in known:
+                    loc = (*entry.loc, "applies_to", name)
+                    problems.append(entry.source.problem(loc, f"{label}applies_to.{name}: unknown '{value}'"))
+    for entry in first_seen.values():
+        for dep in entry.item.depends_on:
+            if dep not in first_seen:
+                message = f"item {entry.item.id}: depends_on: unknown item '{dep}'"
+                problems.append(entry.source.problem((*entry.loc, "depends_on"), message))
+    problems += _cycles(first_seen)
+    return problems
+
+
+def _cycles(items: dict[str, _PlacedItem]) -> list[Problem]:
+    problems: list[Problem] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+
+    def visit(item_id: str, path: list[str]) -> None:
+        state[item_id] = 1
+        for dep in items[item_id].item.depends_on:
+            if dep not in items:
+                continue
+            if state.get(dep) == 1:
+                cycle = [*path[path.index(dep) :], dep]
+                entry = items[dep]
+                message = f"item {dep}: depends_on: dependency cycle {' -> '.join(cycle)}"
+                problems.append(entry.source.problem((*entry.loc, "depends_on"), message))
+            elif dep not in state:
+                visit(dep, [*path, dep])
+        state[item_id] = 2
+
+    for item_id in items:
+        if item_id not in state:
+            visit(item_id, [item_id])
+    return problems
+
+
+def _assemble(header_source: YamlSource, parts: Iterable[YamlSource]) -> Library:
+    problems: list[Problem] = []
+    data = header_source.data if isinstance(header_source.data, dict) else {}
+    if not isinstance(header_source.data, dict):
+        raise LibraryError([header_source.problem((), "a library file must be a mapping")])
+    header_data = {k: v for k, v in data.items() if k != "items"}
+    header, problems = _validate(LibraryHeader, header_data, header_source, ())
+    placed, item_problems = _items_of(header_source, data.get("items") or [], None)
+    problems += item_problems
+    for part in parts:
+        part_model, part_problems = _validate(PartFile, part.data, part, ())
+        problems += part_problems
+        if part_model is not None:
+            part_items, part_item_problems = _items_of(part, part_model.items, part_model.area)
+            placed += part_items
+            problems += part_item_problems
+    if header is None:
+        raise LibraryError(problems)
+    problems += _cross_check(header, placed)
+    if problems:
+        raise LibraryError(problems)
+    return Library(
+        id=header.id,
+        version=header.version,
+        title=header.title,
+        description=header.description,
+        products=header.products,
+        areas=header.areas,
+        items=[entry.item for entry in placed],
+    )
+
+
+def _read_all(paths: Iterable[Path]) -> list[YamlSource]:
+    sources, problems = [], []
+    for path in paths:
+        source, read_problems = read_yaml(path)
+        problems += read_problems
+        if source is not None:
+            sources.append(source)
+    if problems:
+        raise LibraryError(problems)
+    return sources
+
+
+def load_library_folder(folder: Path) -> Library:
+    """A folder library: `library.yaml` plus part files, in the folder named after the version."""
+    header_path = folder / LIBRARY_FILE
+    parts = sorted(p for p in folder.glob("*.yaml") if p.name != LIBRARY_FILE)
+    header, *part_sources = _read_all([header_path, *parts])
+    library = _assemble(header, part_sources)
+    if folder.name != library.version:
+        message = f"version: '{library.version}' differs from its folder name '{folder.name}'"
+        raise LibraryError([header.problem(("version",), message)])
+    return library
+
+
+def load_library_file(path: Path) -> Library:
+    """A single-file library, or a folder library when given its `library.yaml`."""
+    if path.name == LIBRARY_FILE:
+        return load_library_folder(path.parent)
+    (source,) = _read_all([path])
+    return _assemble(source, [])
+
+
+def _file_kind(path: Path) -> str | None:
+    source, _ = read_yaml(path)
+    if source is None or not isinstance(source.data, dict):
+        return "library"  # let the library loader report what is wrong with it
+    kind = source.data.get("kind", "library")
+    return kind if isinstance(kind, str) else "library"
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Every library under `root`. Files of another `kind` (planning defaults) are left to their readers."""
+    folders = sorted({p.parent for p in root.rglob(LIBRARY_FILE)})
+    files = sorted(
+        p
+        for p in root.rglob("*.yaml")
+        if p.name != LIBRARY_FILE and p.parent not in folders and _file_kind(p) == "library"
+    )
+    catalog = Catalog()
+    problems: list[Problem] = []
+    targets = [*((load_library_folder, f) for f in folders), *((load_library_file, f) for f in files)]
+    for load, target in targets:
+        try:
+            library = load(target)
+        except LibraryError as error:
+            problems += error.problems
+            continue
+        if library.key in catalog.libraries:
+            problems.append(Problem(target, None, f"library {library.id} {library.version} is defined twice"))
+        catalog.libraries[library.key] = library
+    if problems:
+        raise LibraryError(problems)
+    return catalog
+
+
+def load_path(path: Path) -> list[Library]:
+    """What `gtready checklists validate PATH` checks: a file, a library folder, or a whole tree."""
+    if path.is_file():
+        return [load_library_file(path)]
+    if (path / LIBRARY_FILE).is_file():
+        return [load_library_folder(path)]
+    if path.is_dir():
+        return load_catalog(path).all()
+    raise LibraryError([Problem(path, None, "no such file or folder")])

@@ -1,0 +1,32 @@
+"""The application factory: routers, error handlers, shared resources. Nothing else."""
+
+from fastapi import FastAPI
+
+from app.checklists.loader import load_catalog
+from app.checklists.router import router as libraries_router
+from app.config import Settings
+from app.db import make_engine
+from app.errors import install_error_handlers
+from app.programs.router import router as programs_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="gtready",
+        version="0.1.0",
+        summary="Readiness tracking and PDF readiness reports for commercial gene therapy programs.",
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.catalog = load_catalog(settings.checklists_dir)
+    install_error_handlers(app)
+    app.include_router(libraries_router)
+    app.include_router(programs_router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    return app

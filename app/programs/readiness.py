@@ -1,0 +1,106 @@
+"""Readiness per area and overall, and the first-patient gate: three queries whatever the item count."""
+
+import uuid
+
+from sqlalchemy import and_, case, func, select
+from sqlmodel import Session, col
+
+from app.checklists.schema import Criticality
+from app.clock import today
+from app.programs.models import ItemStatus, ProgramItem
+from app.programs.schemas import AreaReadiness, BlockingItem, Gate, Readiness
+from app.programs.service import complete_condition, get_program, lapsed_condition, overdue_condition
+
+
+def _ratio(done: int, total: int) -> float:
+    return round(done / total, 4) if total else 1.0
+
+
+def _blocking_reason(status: str, lapsed: bool) -> str:
+    if lapsed:
+        return "sign-off lapsed: renewal or evidence expired"
+    if status == ItemStatus.DONE:
+        return "done, awaiting sign-off"
+    return f"blocker not signed off ({status.replace('_', ' ')})"
+
+
+def readiness(session: Session, program_id: uuid.UUID) -> Readiness:
+    """Weighted completion per area and overall; not-applicable and retired items count for nothing."""
+    program = get_program(session, program_id)
+    counted = and_(col(ProgramItem.status) != ItemStatus.NOT_APPLICABLE, ~col(ProgramItem.retired))
+    weight = col(ProgramItem.weight)
+    rows = session.execute(
+        select(
+            col(ProgramItem.area),
+            col(ProgramItem.status),
+            func.count(),
+            func.sum(case((counted, weight), else_=0)),
+            func.sum(case((and_(counted, complete_condition()), weight), else_=0)),
+            func.sum(case((overdue_condition(), 1), else_=0)),
+            func.sum(case((lapsed_condition(), 1), else_=0)),
+        )
+        .where(col(ProgramItem.program_id) == program_id, ~col(ProgramItem.retired))
+        .group_by(col(ProgramItem.area), col(ProgramItem.status))
+    ).all()
+
+    totals: dict[str, dict[str, int]] = {}
+    by_status: dict[str, dict[str, int]] = {}
+    for area, status, count, total_weight, done_weight, overdue, lapsed in rows:
+        area_totals = totals.setdefault(area, {"items": 0, "total": 0, "done": 0, "overdue": 0, "lapsed": 0})
+        area_totals["items"] += count
+        area_totals["total"] += int(total_weight or 0)
+        area_totals["done"] += int(done_weight or 0)
+        area_totals["overdue"] += int(overdue or 0)
+        area_totals["lapsed"] += int(lapsed or 0)
+        by_status.setdefault(area, {})[status] = count
+
+    areas = [
+        AreaReadiness(
+            id=area["id"],
+            title=area["title"],
+            completed_weight=t["done"],
+            total_weight=t["total"],
+            ratio=_ratio(t["done"], t["total"]),
+            items=t["items"],
+            by_status=by_status.get(area["id"], {}),
+            overdue=t["overdue"],
+            lapsed=t["lapsed"],
+        )
+        for area in program.areas
+        if (t := totals.get(area["id"])) is not None
+    ]
+    blockers = session.execute(
+        select(ProgramItem, lapsed_condition().label("lapsed"))
+        .where(
+            col(ProgramItem.program_id) == program_id,
+            ~col(ProgramItem.retired),
+            col(ProgramItem.criticality) == Criticality.BLOCKER,
+            col(ProgramItem.status) != ItemStatus.NOT_APPLICABLE,
+            ~complete_condition(),
+        )
+        .order_by(col(ProgramItem.position))
+    ).all()
+    blocking = [
+        BlockingItem(
+            key=item.key,
+            title=item.title,
+            area=item.area,
+            status=item.status,
+            owner_id=item.owner_id,
+            due_date=item.due_date,
+            reason=_blocking_reason(item.status, bool(lapsed)),
+        )
+        for item, lapsed in blockers
+    ]
+    done, total = sum(a.completed_weight for a in areas), sum(a.total_weight for a in areas)
+    return Readiness(
+        program_id=program.id,
+        as_of=today(),
+        overall_ratio=_ratio(done, total),
+        completed_weight=done,
+        total_weight=total,
+        areas=areas,
+        gate=Gate(open=not blocking, blocking=blocking),
+        overdue=sum(a.overdue for a in areas),
+        lapsed=sum(a.lapsed for a in areas),
+    )

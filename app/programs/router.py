@@ -1,0 +1,133 @@
+"""Institutions, programs, items and readiness over HTTP. Thin: parse, call the service, shape the answer."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+
+from app.checklists.router import CatalogDep
+from app.db import SessionDep
+from app.errors import Invalid
+from app.pagination import Page, PageDep
+from app.programs import readiness as readiness_service
+from app.programs import service, upgrade
+from app.programs.models import ProgramItem
+from app.programs.schemas import (
+    InstitutionCreate,
+    InstitutionRead,
+    ItemFilters,
+    ItemRead,
+    ItemUpdate,
+    LibraryDiff,
+    ProgramCreate,
+    ProgramRead,
+    Readiness,
+    UpgradeRequest,
+)
+
+router = APIRouter(prefix="/api", tags=["programs"])
+
+
+def etag(item: ProgramItem) -> str:
+    return f'"{item.version}"'
+
+
+def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The item version a client based its change on, from `If-Match: "7"` (weak tags accepted)."""
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise Invalid("If-Match: expected the item's ETag, e.g. \"3\"", field="If-Match")
+    return int(tag)
+
+
+@router.post("/institutions", status_code=status.HTTP_201_CREATED, response_model=InstitutionRead)
+def create_institution(body: InstitutionCreate, session: SessionDep) -> InstitutionRead:
+    return InstitutionRead.model_validate(service.create_institution(session, body.name))
+
+
+@router.get("/institutions", response_model=Page[InstitutionRead])
+def list_institutions(session: SessionDep, page: PageDep) -> Page[InstitutionRead]:
+    rows, total = service.list_institutions(session, page)
+    return Page(items=[InstitutionRead.model_validate(r) for r in rows], total=total, **page.model_dump())
+
+
+@router.get("/institutions/{institution_id}", response_model=InstitutionRead)
+def read_institution(institution_id: uuid.UUID, session: SessionDep) -> InstitutionRead:
+    return InstitutionRead.model_validate(service.get_institution(session, institution_id))
+
+
+@router.post(
+    "/institutions/{institution_id}/programs", status_code=status.HTTP_201_CREATED, response_model=ProgramRead
+)
+def create_program(
+    institution_id: uuid.UUID, body: ProgramCreate, session: SessionDep, catalog: CatalogDep
+) -> ProgramRead:
+    return ProgramRead.model_validate(service.create_program(session, catalog, institution_id, body))
+
+
+@router.get("/institutions/{institution_id}/programs", response_model=Page[ProgramRead])
+def list_programs(institution_id: uuid.UUID, session: SessionDep, page: PageDep) -> Page[ProgramRead]:
+    rows, total = service.list_programs(session, institution_id, page)
+    return Page(items=[ProgramRead.model_validate(r) for r in rows], total=total, **page.model_dump())
+
+
+@router.get("/programs/{program_id}", response_model=ProgramRead)
+def read_program(program_id: uuid.UUID, session: SessionDep) -> ProgramRead:
+    return ProgramRead.model_validate(service.get_program(session, program_id))
+
+
+@router.get("/programs/{program_id}/items", response_model=Page[ItemRead])
+def list_items(
+    program_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    filters: Annotated[ItemFilters, Query()],
+) -> Page[ItemRead]:
+    items, total = service.list_items(session, program_id, filters, page)
+    return Page(items=[ItemRead.model_validate(i) for i in items], total=total, **page.model_dump())
+
+
+@router.get("/programs/{program_id}/items/{key}", response_model=ItemRead)
+def read_item(program_id: uuid.UUID, key: str, session: SessionDep, response: Response) -> ItemRead:
+    item = service.get_item(session, program_id, key)
+    response.headers["ETag"] = etag(item)
+    return ItemRead.model_validate(item)
+
+
+@router.patch(
+    "/programs/{program_id}/items/{key}",
+    response_model=ItemRead,
+    responses={409: {"description": "Stale version or a transition the item's state forbids"}},
+)
+def update_item(
+    program_id: uuid.UUID,
+    key: str,
+    body: ItemUpdate,
+    session: SessionDep,
+    response: Response,
+    expected_version: Annotated[int | None, Depends(parse_if_match)],
+) -> ItemRead:
+    item, _ = service.update_item(session, program_id, key, body, expected_version)
+    response.headers["ETag"] = etag(item)
+    return ItemRead.model_validate(item)
+
+
+@router.get("/programs/{program_id}/readiness", response_model=Readiness)
+def read_readiness(program_id: uuid.UUID, session: SessionDep) -> Readiness:
+    return readiness_service.readiness(session, program_id)
+
+
+@router.get("/programs/{program_id}/library-diff", response_model=LibraryDiff)
+def read_library_diff(
+    program_id: uuid.UUID, to_version: str, session: SessionDep, catalog: CatalogDep
+) -> LibraryDiff:
+    return upgrade.library_diff(session, catalog, program_id, to_version)
+
+
+@router.post("/programs/{program_id}/library-upgrade", response_model=LibraryDiff)
+def upgrade_library(
+    program_id: uuid.UUID, body: UpgradeRequest, session: SessionDep, catalog: CatalogDep
+) -> LibraryDiff:
+    return upgrade.upgrade_program(session, catalog, program_id, body.to_version)

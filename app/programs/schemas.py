@@ -1,0 +1,182 @@
+"""Request and response bodies of the programs API."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.checklists.schema import CareRole
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class InstitutionCreate(BaseModel):
+    name: Name
+
+
+class InstitutionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class ProgramCreate(BaseModel):
+    title: Name
+    library_id: str = Field(examples=["hemophilia-gt"])
+    library_version: str | None = Field(default=None, description="Defaults to the latest version")
+    products: Annotated[list[str], Field(min_length=1, examples=[["hemgenix"]])]
+    care_role: CareRole = Field(description="hub: doses patients; spoke: follows them up")
+
+
+class AreaRef(BaseModel):
+    id: str
+    title: str
+
+
+class ProgramRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    title: str
+    products: list[str]
+    care_role: CareRole
+    library_id: str
+    library_version: str
+    areas: list[AreaRef]
+    created_at: datetime
+
+
+class SettableStatus(StrEnum):
+    """Statuses a person sets directly; `signed_off` comes only from a sign-off."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    area: str
+    title: str
+    done_when: str
+    why: str
+    criticality: str
+    weight: int
+    signoff_role: str
+    evidence_kinds: list[str]
+    depends_on: list[str]
+    renewal_months: int | None
+    references: list[str]
+    status: str
+    owner_id: uuid.UUID | None
+    owner_name: str | None = None
+    due_date: date | None
+    notes: str
+    na_justification: str | None
+    completed_at: datetime | None
+    lapses_on: date | None
+    overdue: bool = False
+    lapsed: bool = False
+    retired: bool
+    version: int
+    updated_at: datetime
+
+
+class ItemUpdate(BaseModel):
+    """Only the fields sent are changed; `null` clears owner or due date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: SettableStatus | None = None
+    owner_id: uuid.UUID | None = None
+    due_date: date | None = None
+    notes: Annotated[str, Field(max_length=10_000)] | None = None
+    na_justification: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    version: int | None = Field(default=None, description="The item version this change is based on (or If-Match)")
+
+
+class ItemFilters(BaseModel):
+    area: str | None = None
+    status: str | None = None
+    owner_id: uuid.UUID | None = None
+    overdue: bool | None = None
+    lapsed: bool | None = None
+    criticality: str | None = None
+    include_retired: bool = False
+
+
+class AreaReadiness(BaseModel):
+    id: str
+    title: str
+    completed_weight: int
+    total_weight: int
+    ratio: float
+    items: int
+    by_status: dict[str, int]
+    overdue: int
+    lapsed: int
+
+
+class BlockingItem(BaseModel):
+    key: str
+    title: str
+    area: str
+    status: str
+    owner_id: uuid.UUID | None
+    due_date: date | None
+    reason: str
+
+
+class Gate(BaseModel):
+    open: bool
+    blocking: list[BlockingItem]
+
+
+class Readiness(BaseModel):
+    program_id: uuid.UUID
+    as_of: date
+    overall_ratio: float
+    completed_weight: int
+    total_weight: int
+    areas: list[AreaReadiness]
+    gate: Gate
+    overdue: int
+    lapsed: int
+
+
+class ItemChange(BaseModel):
+    key: str
+    title: str
+    fields: list[str]
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class ItemSummary(BaseModel):
+    key: str
+    title: str
+    area: str
+    criticality: str
+
+
+class LibraryDiff(BaseModel):
+    program_id: uuid.UUID
+    from_version: str
+    to_version: str
+    added: list[ItemSummary]
+    removed: list[ItemSummary]
+    changed: list[ItemChange]
+    unchanged: int
+
+
+class UpgradeRequest(BaseModel):
+    to_version: str

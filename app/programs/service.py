@@ -1,0 +1,312 @@
+"""Institutions, programs and their items: creation, listing, updates."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlmodel import Session, col
+
+from app.auth.models import Membership, User
+from app.checklists.loader import Catalog
+from app.checklists.schema import Criticality, ItemDef, Library
+from app.clock import today, utcnow
+from app.errors import Conflict, Invalid, NotFound
+from app.pagination import PageParams
+from app.programs.models import Institution, ItemStatus, Program, ProgramItem
+from app.programs.rules import TRANSITIONS
+from app.programs.schemas import ItemFilters, ItemUpdate, ProgramCreate
+
+DEFINITION_FIELDS = (
+    "area",
+    "title",
+    "done_when",
+    "why",
+    "criticality",
+    "weight",
+    "signoff_role",
+    "evidence_kinds",
+    "depends_on",
+    "renewal_months",
+    "references",
+)
+
+
+def create_institution(session: Session, name: str) -> Institution:
+    if session.scalars(select(Institution).where(col(Institution.name) == name)).first():
+        raise Conflict(f"an institution named '{name}' already exists")
+    institution = Institution(name=name)
+    session.add(institution)
+    session.commit()
+    return institution
+
+
+def get_institution(session: Session, institution_id: uuid.UUID) -> Institution:
+    institution = session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound("institution not found")
+    return institution
+
+
+def list_institutions(session: Session, page: PageParams) -> tuple[Sequence[Institution], int]:
+    query = select(Institution).order_by(Institution.name)
+    return _paged(session, query, page)
+
+
+def get_library(catalog: Catalog, library_id: str, version: str | None) -> Library:
+    library = catalog.get(library_id, version) if version else catalog.latest(library_id)
+    if library is None:
+        wanted = f"{library_id} {version}" if version else library_id
+        raise Invalid(f"library_id: unknown checklist library '{wanted}'", field="library_id")
+    return library
+
+
+def item_definition(item: ItemDef) -> dict[str, Any]:
+    """The library definition an item row keeps as its snapshot."""
+    return {
+        "area": item.area,
+        "title": item.title,
+        "done_when": item.done_when,
+        "why": item.why,
+        "criticality": item.criticality,
+        "weight": item.effective_weight,
+        "signoff_role": item.signoff_role,
+        "evidence_kinds": list(item.evidence),
+        "depends_on": list(item.depends_on),
+        "renewal_months": item.renewal_months,
+        "references": list(item.references),
+    }
+
+
+def applicable_definitions(library: Library, products: Sequence[str], care_role: str) -> list[ItemDef]:
+    """Applicable items, with dependencies on inapplicable items dropped (they can never be signed)."""
+    items = library.applicable_items(products, care_role)
+    keys = {item.id for item in items}
+    return [item.model_copy(update={"depends_on": [d for d in item.depends_on if d in keys]}) for item in items]
+
+
+def create_program(session: Session, catalog: Catalog, institution_id: uuid.UUID, data: ProgramCreate) -> Program:
+    """Open a program and instantiate every library item that applies to its products and care role."""
+    get_institution(session, institution_id)
+    library = get_library(catalog, data.library_id, data.library_version)
+    unknown = [p for p in data.products if library.product(p) is None]
+    if unknown:
+        known = ", ".join(p.id for p in library.products)
+        raise Invalid(f"products: unknown product '{unknown[0]}' (expected one of: {known})", field="products")
+    products = list(dict.fromkeys(data.products))
+    program = Program(
+        institution_id=institution_id,
+        title=data.title,
+        products=products,
+        care_role=data.care_role.value,
+        library_id=library.id,
+        library_version=library.version,
+        areas=[{"id": a.id, "title": a.title} for a in library.areas],
+    )
+    session.add(program)
+    session.flush()
+    definitions = applicable_definitions(library, products, data.care_role.value)
+    session.add_all(
+        ProgramItem(program_id=program.id, key=d.id, position=i, **item_definition(d))
+        for i, d in enumerate(definitions)
+    )
+    session.commit()
+    return program
+
+
+def get_program(session: Session, program_id: uuid.UUID) -> Program:
+    program = session.get(Program, program_id)
+    if program is None:
+        raise NotFound("program not found")
+    return program
+
+
+def list_programs(session: Session, institution_id: uuid.UUID, page: PageParams) -> tuple[Sequence[Program], int]:
+    get_institution(session, institution_id)
+    query = select(Program).where(col(Program.institution_id) == institution_id).order_by(col(Program.created_at))
+    return _paged(session, query, page)
+
+
+def _paged(session: Session, query: Any, page: PageParams) -> tuple[Sequence[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()
+    return rows, total
+
+
+# --- items ---------------------------------------------------------------------------------------
+
+
+def complete_condition() -> ColumnElement[bool]:
+    """SQL form of `rules.counts_as_complete`, so readiness aggregates in the database."""
+    not_lapsed = or_(col(ProgramItem.lapses_on).is_(None), col(ProgramItem.lapses_on) > today())
+    signed = col(ProgramItem.status) == ItemStatus.SIGNED_OFF
+    done_non_blocker = and_(
+        col(ProgramItem.status) == ItemStatus.DONE, col(ProgramItem.criticality) != Criticality.BLOCKER
+    )
+    return and_(or_(signed, done_non_blocker), not_lapsed)
+
+
+def overdue_condition() -> ColumnElement[bool]:
+    return and_(
+        col(ProgramItem.due_date) < today(),
+        col(ProgramItem.status) != ItemStatus.NOT_APPLICABLE,
+        ~complete_condition(),
+    )
+
+
+def lapsed_condition() -> ColumnElement[bool]:
+    return and_(
+        col(ProgramItem.lapses_on) <= today(),
+        col(ProgramItem.status).in_([ItemStatus.DONE, ItemStatus.SIGNED_OFF]),
+    )
+
+
+def item_rows_query(program_id: uuid.UUID, filters: ItemFilters) -> Any:
+    """Items with their owner's name and flags, in one statement."""
+    query: Any = (
+        select(
+            ProgramItem,
+            col(User.full_name).label("owner_name"),
+            overdue_condition().label("overdue"),
+            lapsed_condition().label("lapsed"),
+        )
+        .outerjoin(User, col(User.id) == ProgramItem.owner_id)
+        .where(col(ProgramItem.program_id) == program_id)
+    )
+    if not filters.include_retired:
+        query = query.where(col(ProgramItem.retired).is_(False))
+    if filters.area:
+        query = query.where(ProgramItem.area == filters.area)
+    if filters.status:
+        query = query.where(ProgramItem.status == filters.status)
+    if filters.criticality:
+        query = query.where(ProgramItem.criticality == filters.criticality)
+    if filters.owner_id:
+        query = query.where(ProgramItem.owner_id == filters.owner_id)
+    if filters.overdue is not None:
+        query = query.where(overdue_condition() if filters.overdue else ~overdue_condition())
+    if filters.lapsed is not None:
+        query = query.where(lapsed_condition() if filters.lapsed else ~lapsed_condition())
+    return query
+
+
+def _with_flags(row: Any) -> ProgramItem:
+    item: ProgramItem = row[0]
+    item.__dict__.update(owner_name=row.owner_name, overdue=bool(row.overdue), lapsed=bool(row.lapsed))
+    return item
+
+
+def list_items(
+    session: Session, program_id: uuid.UUID, filters: ItemFilters, page: PageParams
+) -> tuple[list[ProgramItem], int]:
+    """A page of a program's items in area and library order: two queries whatever the page size."""
+    get_program(session, program_id)
+    query = item_rows_query(program_id, filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    area_order = _area_order(session, program_id)
+    rows = session.execute(
+        query.order_by(area_order, col(ProgramItem.position)).limit(page.limit).offset(page.offset)
+    ).all()
+    return [_with_flags(row) for row in rows], total
+
+
+def _area_order(session: Session, program_id: uuid.UUID) -> Any:
+    from sqlalchemy import case
+
+    program = get_program(session, program_id)
+    order = {area["id"]: index for index, area in enumerate(program.areas)}
+    return case(order, value=ProgramItem.area, else_=len(order))
+
+
+def get_item(session: Session, program_id: uuid.UUID, key: str) -> ProgramItem:
+    row = session.execute(
+        item_rows_query(program_id, ItemFilters(include_retired=True)).where(ProgramItem.key == key)
+    ).first()
+    if row is None:
+        get_program(session, program_id)
+        raise NotFound(f"item {key} not found in this program")
+    return _with_flags(row)
+
+
+def _check_owner(session: Session, program: Program, owner_id: uuid.UUID) -> None:
+    member = session.scalars(
+        select(col(Membership.id)).where(
+            col(Membership.user_id) == owner_id, col(Membership.institution_id) == program.institution_id
+        )
+    ).first()
+    if member is None:
+        raise Invalid("owner_id: the owner must be a member of the program's institution", field="owner_id")
+
+
+def _status_changes(item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
+    if update_.status is None or update_.status == item.status:
+        if update_.na_justification is not None and item.status == ItemStatus.NOT_APPLICABLE:
+            return {"na_justification": update_.na_justification}
+        return {}
+    current, wanted = ItemStatus(item.status), ItemStatus(update_.status.value)
+    if current == ItemStatus.SIGNED_OFF:
+        raise Conflict(
+            f"item {item.key} is signed off; revoke the sign-off before changing its status",
+            current=current_state(item),
+        )
+    if wanted not in TRANSITIONS[current]:
+        raise Conflict(f"status cannot go from {current} to {wanted}", current=current_state(item))
+    changes: dict[str, Any] = {"status": wanted.value}
+    if wanted == ItemStatus.NOT_APPLICABLE:
+        if not update_.na_justification:
+            raise Invalid(
+                "na_justification: a justification is required to mark an item not applicable",
+                field="na_justification",
+            )
+        changes["na_justification"] = update_.na_justification
+    else:
+        changes["na_justification"] = None
+    changes["completed_at"] = utcnow() if wanted == ItemStatus.DONE else None
+    return changes
+
+
+def current_state(item: ProgramItem) -> dict[str, Any]:
+    from app.programs.schemas import ItemRead
+
+    return ItemRead.model_validate(item).model_dump(mode="json")
+
+
+def update_item(
+    session: Session, program_id: uuid.UUID, key: str, update_: ItemUpdate, expected_version: int | None
+) -> tuple[ProgramItem, dict[str, Any]]:
+    """Apply a change if the caller saw the current version. Returns the item and the fields that changed.
+
+    The version check is part of the UPDATE itself, so two concurrent writers cannot both succeed.
+    """
+    item = get_item(session, program_id, key)
+    version = expected_version if expected_version is not None else update_.version
+    if version is None:
+        raise Invalid("version: send the item version you are changing (If-Match header or 'version')", field="version")
+    if version != item.version:
+        raise Conflict(f"item {key} was changed by someone else; reload and try again", current=current_state(item))
+    program = get_program(session, program_id)
+    sent = update_.model_fields_set
+    changes = _status_changes(item, update_)
+    if "owner_id" in sent and update_.owner_id != item.owner_id:
+        if update_.owner_id is not None:
+            _check_owner(session, program, update_.owner_id)
+        changes["owner_id"] = update_.owner_id
+    if "due_date" in sent and update_.due_date != item.due_date:
+        changes["due_date"] = update_.due_date
+    if update_.notes is not None and update_.notes != item.notes:
+        changes["notes"] = update_.notes
+    if not changes:
+        return item, {}
+    before = {field: getattr(item, field) for field in changes}
+    result = session.execute(
+        update(ProgramItem)
+        .where(col(ProgramItem.id) == item.id, col(ProgramItem.version) == item.version)
+        .values(**changes, version=item.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        fresh = get_item(session, program_id, key)
+        raise Conflict(f"item {key} was changed by someone else; reload and try again", current=current_state(fresh))
+    session.commit()
+    session.expire(item)
+    return get_item(session, program_id, key), before

@@ -1,0 +1,61 @@
+"""Each test gets its own app and an empty, migrated database (see db_harness)."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import PROJECT_ROOT, Settings
+from app.main import create_app
+from tests import db_harness
+
+FIXTURE_CHECKLISTS = Path(__file__).parent / "fixtures" / "checklists"
+REAL_CHECKLISTS = PROJECT_ROOT / "checklists"
+
+
+@pytest.fixture(scope="session")
+def template_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = db_harness.migrated_template(tmp_path_factory.mktemp("template"), worker)
+    yield url
+    if db_harness.USE_POSTGRES:
+        db_harness.drop_postgres_database(url)
+
+
+@pytest.fixture
+def checklists_dir() -> Path:
+    """The small two-version library most tests use; override to use the real content."""
+    return FIXTURE_CHECKLISTS
+
+
+@pytest.fixture
+def settings(template_url: str, tmp_path: Path, checklists_dir: Path) -> Settings:
+    return Settings(
+        database_url=db_harness.per_test_url(template_url, tmp_path),
+        checklists_dir=checklists_dir,
+        data_dir=tmp_path / "data",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    db_harness.empty_tables(app.state.engine)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def session(app: FastAPI) -> Iterator[Session]:
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        yield session
