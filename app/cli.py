@@ -1,0 +1,78 @@
+"""The `gtready` command: serve, database, checklists, demo data."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from app.checklists.loader import LibraryError, load_catalog, load_path
+from app.config import Settings
+
+cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+checklists_cli = typer.Typer(help="Checklist libraries.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(checklists_cli, name="checklists")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run the web service (migrate first with `gtready db upgrade`)."""
+    import uvicorn
+
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "heads") -> None:
+    """Migrate the database to the latest schema."""
+    from app import migrate
+
+    settings = Settings()
+    migrate.upgrade(settings, revision)
+    typer.echo(f"database at {revision}: {settings.database_url.split('@')[-1]}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base")]) -> None:
+    """Migrate the database down to `revision`."""
+    from app import migrate
+
+    migrate.downgrade(Settings(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@checklists_cli.command("validate")
+def checklists_validate(path: Annotated[Path, typer.Argument(help="A library file, folder, or tree")]) -> None:
+    """Validate checklist libraries; print every problem with its file and line."""
+    try:
+        libraries = load_path(path)
+    except LibraryError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(error.problems)} problem(s); nothing loaded", err=True)
+        raise typer.Exit(code=1) from None
+    for library in libraries:
+        typer.echo(f"ok  {library.id} {library.version}: {len(library.items)} items in {len(library.areas)} areas")
+
+
+@cli.command()
+def demo() -> None:
+    """Seed the demo institution and program (idempotent)."""
+    from app.db import make_engine
+    from app.demo import seed_demo
+
+    settings = Settings()
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        program = seed_demo(session, load_catalog(settings.checklists_dir))
+    typer.echo(f"demo program '{program.title}' ({program.id})")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,45 @@
+"""The `gtready` command as a user runs it."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import FIXTURE_CHECKLISTS
+
+runner = CliRunner()
+
+
+def test_validate_reports_each_library() -> None:
+    result = runner.invoke(cli, ["checklists", "validate", str(FIXTURE_CHECKLISTS)])
+    assert result.exit_code == 0
+    assert "ok  mini 1.0.0: 6 items in 3 areas" in result.output
+
+
+def test_validate_fails_with_file_and_line(tmp_path: Path) -> None:
+    target = tmp_path / "mini" / "1.0.0"
+    shutil.copytree(FIXTURE_CHECKLISTS / "mini" / "1.0.0", target)
+    items = target / "items.yaml"
+    items.write_text(items.read_text().replace("signoff_role: finance_lead", "signoff_role: bursar"))
+    result = runner.invoke(cli, ["checklists", "validate", str(target)])
+    assert result.exit_code == 1
+    assert "items.yaml line" in result.output and "unknown sign-off role 'bursar'" in result.output
+    assert "nothing loaded" in result.output
+
+
+def test_db_upgrade_then_demo_is_idempotent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests import db_harness
+
+    url = db_harness.fresh_database_url(tmp_path, "cli")
+    monkeypatch.setenv("DATABASE_URL", url)
+    try:
+        assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+        first = runner.invoke(cli, ["demo"])
+        second = runner.invoke(cli, ["demo"])
+        assert first.exit_code == 0, first.output
+        assert first.output == second.output and "Commercial gene therapy for hemophilia B" in first.output
+    finally:
+        if db_harness.USE_POSTGRES:
+            db_harness.drop_postgres_database(url)
