@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint clean
+.PHONY: run test lint system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,11 @@ run: $(STAMP)
 	$(BIN)/gtready serve
 
 ## test: lint, type-check and the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
-test: $(STAMP) lint
+test: $(STAMP) lint system-packages
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+system-packages:
+	@scripts/ensure-system-packages
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """The application factory: routers, error handlers, shared resources. Nothing else."""
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
@@ -8,6 +9,8 @@ from app.config import Settings
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.programs.router import router as programs_router
+from app.web.router import router as web_router
+from app.web.templating import STATIC_DIR
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,6 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(libraries_router)
     app.include_router(programs_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

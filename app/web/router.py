@@ -1,0 +1,51 @@
+"""Server-rendered pages. They call the same services as the API; no business logic lives here."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.checklists.router import CatalogDep
+from app.errors import NotFound
+from app.web.templating import make_templates
+
+router = APIRouter(include_in_schema=False)
+templates = make_templates()
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/libraries", status_code=303)
+
+
+@router.get("/libraries", response_class=HTMLResponse)
+def libraries_page(request: Request, catalog: CatalogDep) -> HTMLResponse:
+    return templates.TemplateResponse(request, "libraries.html", {"nav": "libraries", "libraries": catalog.all()})
+
+
+@router.get("/libraries/{library_id}/{version}", response_class=HTMLResponse)
+def library_page(
+    request: Request,
+    library_id: str,
+    version: str,
+    catalog: CatalogDep,
+    product: Annotated[str, Query()] = "",
+    care_role: Annotated[str, Query()] = "",
+) -> HTMLResponse:
+    library = catalog.get(library_id, version)
+    if library is None:
+        raise NotFound(f"library {library_id} {version} not found")
+    items = library.items
+    if product or care_role:
+        products = [product] if product else [p.id for p in library.products]
+        roles = [care_role] if care_role else ["hub", "spoke"]
+        keep = {i.id for role in roles for i in library.applicable_items(products, role)}
+        items = [i for i in items if i.id in keep]
+    context = {
+        "nav": "libraries",
+        "library": library,
+        "items": items,
+        "product_filter": product,
+        "care_role": care_role,
+    }
+    return templates.TemplateResponse(request, "library.html", context)
