@@ -25,7 +25,7 @@ def serve(
     """Run the web service (migrate first with `gtready db upgrade`)."""
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False)
 
 
 @db_cli.command("upgrade")

@@ -2,12 +2,14 @@
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.config import Settings
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.programs.router import router as programs_router
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
@@ -24,14 +26,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.catalog = load_catalog(settings.checklists_dir)
     install_error_handlers(app)
+    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(probes)
     app.include_router(libraries_router)
     app.include_router(programs_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
     return app

@@ -44,10 +44,7 @@ def fresh_database_url(tmp_path: Path, suffix: str) -> str:
 
 
 def migrated_template(directory: Path, worker: str) -> str:
-    if USE_POSTGRES:
-        url = postgres_database(f"t_{worker}")
-    else:
-        url = f"sqlite:///{directory / 'template.db'}"
+    url = postgres_database(f"t_{worker}") if USE_POSTGRES else f"sqlite:///{directory / 'template.db'}"
     migrate.upgrade(Settings(database_url=url))
     return url
 

@@ -104,7 +104,8 @@ def test_yaml_syntax_error_has_a_line(library_dir: Path) -> None:
 
 
 def test_duplicate_yaml_key_is_an_error(library_dir: Path) -> None:
-    edit(library_dir / "items.yaml", "    title: Storage qualified\n", "    title: Storage qualified\n    title: Again\n")
+    doubled = "    title: Storage qualified\n    title: Again\n"
+    edit(library_dir / "items.yaml", "    title: Storage qualified\n", doubled)
     assert "duplicate key 'title'" in error_of(library_dir)
 
 
