@@ -26,9 +26,17 @@ class Conflict(DomainError):
 
 
 class Invalid(DomainError):
-    """Input that passed schema validation but breaks a domain rule."""
+    """Input that passed schema validation but breaks a domain rule.
+
+    Answered in the shape FastAPI uses for schema errors, so a client reads every 422 the same way.
+    """
 
     status_code = 422
+
+    def __init__(self, detail: str, *, field: str, location: str = "body") -> None:
+        super().__init__(detail)
+        self.field = field
+        self.location = location
 
 
 class Unauthorized(DomainError):
@@ -44,6 +52,8 @@ class Unavailable(DomainError):
 
 
 def domain_error_body(error: DomainError) -> dict[str, Any]:
+    if isinstance(error, Invalid):
+        return {"detail": [{"type": "invalid", "loc": [error.location, error.field], "msg": error.detail}]}
     return {"detail": error.detail, **error.extra}
 
 

@@ -42,7 +42,8 @@ EVIDENCE_KINDS: tuple[str, ...] = (
 
 DEFAULT_WEIGHT = {Criticality.BLOCKER: 3, Criticality.MAJOR: 2, Criticality.MINOR: 1}
 
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+SEMVER_PATTERN = r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$"
+_SEMVER = re.compile(SEMVER_PATTERN)
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ITEM_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
 

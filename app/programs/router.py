@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from app.checklists.router import CatalogDep
+from app.checklists.schema import SEMVER_PATTERN
 from app.db import SessionDep
 from app.errors import Invalid
 from app.pagination import Page, PageDep
@@ -38,7 +39,7 @@ def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | No
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
-        raise Invalid("If-Match: expected the item's ETag, e.g. \"3\"", field="If-Match")
+        raise Invalid("expected the item's ETag, e.g. \"3\"", field="If-Match", location="header")
     return int(tag)
 
 
@@ -121,7 +122,8 @@ def read_readiness(program_id: uuid.UUID, session: SessionDep) -> Readiness:
 
 @router.get("/programs/{program_id}/library-diff", response_model=LibraryDiff)
 def read_library_diff(
-    program_id: uuid.UUID, to_version: str, session: SessionDep, catalog: CatalogDep
+    program_id: uuid.UUID, to_version: Annotated[str, Query(pattern=SEMVER_PATTERN)], session: SessionDep,
+    catalog: CatalogDep,
 ) -> LibraryDiff:
     return upgrade.library_diff(session, catalog, program_id, to_version)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.checklists.schema import CareRole
+from app.checklists.schema import SEMVER_PATTERN, CareRole
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -27,7 +27,7 @@ class InstitutionRead(BaseModel):
 class ProgramCreate(BaseModel):
     title: Name
     library_id: str = Field(examples=["hemophilia-gt"])
-    library_version: str | None = Field(default=None, description="Defaults to the latest version")
+    library_version: str | None = Field(default=None, pattern=SEMVER_PATTERN, description="Defaults to the latest")
     products: Annotated[list[str], Field(min_length=1, examples=[["hemgenix"]])]
     care_role: CareRole = Field(description="hub: doses patients; spoke: follows them up")
 
@@ -179,4 +179,4 @@ class LibraryDiff(BaseModel):
 
 
 class UpgradeRequest(BaseModel):
-    to_version: str
+    to_version: Annotated[str, Field(pattern=SEMVER_PATTERN, examples=["1.1.0"])]

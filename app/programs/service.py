@@ -57,7 +57,7 @@ def get_library(catalog: Catalog, library_id: str, version: str | None) -> Libra
     library = catalog.get(library_id, version) if version else catalog.latest(library_id)
     if library is None:
         wanted = f"{library_id} {version}" if version else library_id
-        raise Invalid(f"library_id: unknown checklist library '{wanted}'", field="library_id")
+        raise Invalid(f"unknown checklist library '{wanted}'", field="library_id")
     return library
 
 
@@ -92,7 +92,7 @@ def create_program(session: Session, catalog: Catalog, institution_id: uuid.UUID
     unknown = [p for p in data.products if library.product(p) is None]
     if unknown:
         known = ", ".join(p.id for p in library.products)
-        raise Invalid(f"products: unknown product '{unknown[0]}' (expected one of: {known})", field="products")
+        raise Invalid(f"unknown product '{unknown[0]}' (expected one of: {known})", field="products")
     products = list(dict.fromkeys(data.products))
     program = Program(
         institution_id=institution_id,
@@ -235,7 +235,7 @@ def _check_owner(session: Session, program: Program, owner_id: uuid.UUID) -> Non
         )
     ).first()
     if member is None:
-        raise Invalid("owner_id: the owner must be a member of the program's institution", field="owner_id")
+        raise Invalid("the owner must be a member of the program's institution", field="owner_id")
 
 
 def _status_changes(item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
@@ -255,7 +255,7 @@ def _status_changes(item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
     if wanted == ItemStatus.NOT_APPLICABLE:
         if not update_.na_justification:
             raise Invalid(
-                "na_justification: a justification is required to mark an item not applicable",
+                "a justification is required to mark an item not applicable",
                 field="na_justification",
             )
         changes["na_justification"] = update_.na_justification
@@ -281,7 +281,7 @@ def update_item(
     item = get_item(session, program_id, key)
     version = expected_version if expected_version is not None else update_.version
     if version is None:
-        raise Invalid("version: send the item version you are changing (If-Match header or 'version')", field="version")
+        raise Invalid("send the item version you are changing (If-Match header or 'version')", field="version")
     if version != item.version:
         raise Conflict(f"item {key} was changed by someone else; reload and try again", current=current_state(item))
     program = get_program(session, program_id)

@@ -32,7 +32,7 @@ def _plan(
 ) -> tuple[LibraryDiff, list[ProgramItem], dict[str, ItemDef]]:
     if version_key(to_version) <= version_key(program.library_version):
         raise Invalid(
-            f"to_version: {to_version} is not newer than the program's {program.library_version}", field="to_version"
+            f"{to_version} is not newer than the program's {program.library_version}", field="to_version"
         )
     library = get_library(catalog, program.library_id, to_version)
     current = list(

@@ -40,9 +40,13 @@ def test_unknown_product_and_library_are_422_naming_the_field(client: TestClient
     url = f"/api/institutions/{institution['id']}/programs"
     body = {"title": "x", "library_id": "mini", "products": ["hemgenx"], "care_role": "hub"}
     response = client.post(url, json=body)
-    assert response.status_code == 422 and response.json()["detail"].startswith("products: unknown product 'hemgenx'")
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"type": "invalid", "loc": ["body", "products"],
+         "msg": "unknown product 'hemgenx' (expected one of: hemgenix, roctavian)"}
+    ]
     response = client.post(url, json={**body, "products": ["hemgenix"], "library_id": "nope"})
-    assert response.status_code == 422 and "library_id" in response.json()["detail"]
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "library_id"]
     response = client.post(url, json={**body, "care_role": "satellite"})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "care_role"]
 
@@ -56,7 +60,10 @@ def test_status_update_requires_the_current_version(app: FastAPI, client: TestCl
     program = make_program(session, app.state.catalog)
     url = f"/api/programs/{program.id}/items/PHARM-001"
     etag = client.get(url).headers["ETag"]
-    assert client.patch(url, json={"status": "in_progress"}).status_code == 422  # no version at all
+    unversioned = client.patch(url, json={"status": "in_progress"})
+    assert unversioned.status_code == 422 and unversioned.json()["detail"][0]["loc"] == ["body", "version"]
+    bad_tag = client.patch(url, json={"status": "in_progress"}, headers={"If-Match": "yesterday"})
+    assert bad_tag.status_code == 422 and bad_tag.json()["detail"][0]["loc"] == ["header", "If-Match"]
     ok = client.patch(url, json={"status": "in_progress"}, headers={"If-Match": etag})
     assert ok.status_code == 200 and ok.json()["version"] == 2 and ok.headers["ETag"] == '"2"'
     stale = client.patch(url, json={"status": "done"}, headers={"If-Match": etag})
@@ -85,7 +92,7 @@ def test_not_applicable_needs_a_justification(app: FastAPI, client: TestClient, 
     program = make_program(session, app.state.catalog)
     url = f"/api/programs/{program.id}/items/PAY-001"
     response = client.patch(url, json={"status": "not_applicable", "version": 1})
-    assert response.status_code == 422 and response.json()["field"] == "na_justification"
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "na_justification"]
     response = client.patch(url, json={"status": "not_applicable", "na_justification": "State payer", "version": 1})
     assert response.status_code == 200 and response.json()["na_justification"] == "State payer"
     response = client.patch(url, json={"status": "done", "version": 2})

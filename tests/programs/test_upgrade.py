@@ -45,4 +45,6 @@ def test_upgrade_keeps_unchanged_state_and_resets_changed_signatures(
 def test_upgrade_to_same_or_older_version_is_rejected(app: FastAPI, client: TestClient, session: Session) -> None:
     program = make_program(session, app.state.catalog, library_version="1.1.0")
     response = client.post(f"/api/programs/{program.id}/library-upgrade", json={"to_version": "1.0.0"})
-    assert response.status_code == 422 and "not newer" in response.json()["detail"]
+    assert response.status_code == 422 and "not newer" in response.json()["detail"][0]["msg"]
+    response = client.get(f"/api/programs/{program.id}/library-diff", params={"to_version": "latest"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "to_version"]
