@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import BaseModel
 
 from app.checklists.router import CatalogDep
 from app.checklists.schema import SEMVER_PATTERN
@@ -12,7 +13,6 @@ from app.errors import Invalid
 from app.pagination import Page, PageDep
 from app.programs import readiness as readiness_service
 from app.programs import service, upgrade
-from app.programs.models import ProgramItem
 from app.programs.schemas import (
     InstitutionCreate,
     InstitutionRead,
@@ -29,8 +29,13 @@ from app.programs.schemas import (
 router = APIRouter(prefix="/api", tags=["programs"])
 
 
-def etag(item: ProgramItem) -> str:
+def etag(item: ItemRead) -> str:
     return f'"{item.version}"'
+
+
+def json_response(model: BaseModel, headers: dict[str, str] | None = None) -> Response:
+    """Serialise once: the model is already validated, so skip FastAPI's second pass on hot endpoints."""
+    return Response(model.model_dump_json(), media_type="application/json", headers=headers)
 
 
 def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
@@ -85,16 +90,15 @@ def list_items(
     session: SessionDep,
     page: PageDep,
     filters: Annotated[ItemFilters, Query()],
-) -> Page[ItemRead]:
+) -> Response:
     items, total = service.list_items(session, program_id, filters, page)
-    return Page(items=[ItemRead.model_validate(i) for i in items], total=total, **page.model_dump())
+    return json_response(Page[ItemRead](items=items, total=total, **page.model_dump()))
 
 
 @router.get("/programs/{program_id}/items/{key}", response_model=ItemRead)
-def read_item(program_id: uuid.UUID, key: str, session: SessionDep, response: Response) -> ItemRead:
-    item = service.get_item(session, program_id, key)
-    response.headers["ETag"] = etag(item)
-    return ItemRead.model_validate(item)
+def read_item(program_id: uuid.UUID, key: str, session: SessionDep) -> Response:
+    item = service.read_item(session, program_id, key)
+    return json_response(item, {"ETag": etag(item)})
 
 
 @router.patch(
@@ -107,17 +111,15 @@ def update_item(
     key: str,
     body: ItemUpdate,
     session: SessionDep,
-    response: Response,
     expected_version: Annotated[int | None, Depends(parse_if_match)],
-) -> ItemRead:
+) -> Response:
     item, _ = service.update_item(session, program_id, key, body, expected_version)
-    response.headers["ETag"] = etag(item)
-    return ItemRead.model_validate(item)
+    return json_response(item, {"ETag": etag(item)})
 
 
 @router.get("/programs/{program_id}/readiness", response_model=Readiness)
-def read_readiness(program_id: uuid.UUID, session: SessionDep) -> Readiness:
-    return readiness_service.readiness(session, program_id)
+def read_readiness(program_id: uuid.UUID, session: SessionDep) -> Response:
+    return json_response(readiness_service.readiness(session, program_id))
 
 
 @router.get("/programs/{program_id}/library-diff", response_model=LibraryDiff)

@@ -5,10 +5,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from app.checklists.schema import SEMVER_PATTERN, CareRole
 
+# A computed SQL condition is NULL when its inputs are (no due date): that means "no".
+SqlFlag = Annotated[bool, BeforeValidator(lambda value: bool(value))]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -84,8 +86,8 @@ class ItemRead(BaseModel):
     na_justification: str | None
     completed_at: datetime | None
     lapses_on: date | None
-    overdue: bool = False
-    lapsed: bool = False
+    overdue: SqlFlag = False
+    lapsed: SqlFlag = False
     retired: bool
     version: int
     updated_at: datetime

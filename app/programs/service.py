@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlmodel import Session, col
 
 from app.auth.models import Membership, User
@@ -15,7 +15,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.pagination import PageParams
 from app.programs.models import Institution, ItemStatus, Program, ProgramItem
 from app.programs.rules import TRANSITIONS
-from app.programs.schemas import ItemFilters, ItemUpdate, ProgramCreate
+from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate, ProgramCreate
 
 DEFINITION_FIELDS = (
     "area",
@@ -162,10 +162,11 @@ def lapsed_condition() -> ColumnElement[bool]:
 
 
 def item_rows_query(program_id: uuid.UUID, filters: ItemFilters) -> Any:
-    """Items with their owner's name and flags, in one statement."""
+    """Item columns with the owner's name and the overdue/lapsed flags, as plain rows (no ORM identity
+    bookkeeping: lists are read-only and this is the hot path)."""
     query: Any = (
         select(
-            ProgramItem,
+            *ProgramItem.__table__.columns,  # type: ignore[attr-defined]
             col(User.full_name).label("owner_name"),
             overdue_condition().label("overdue"),
             lapsed_condition().label("lapsed"),
@@ -176,13 +177,13 @@ def item_rows_query(program_id: uuid.UUID, filters: ItemFilters) -> Any:
     if not filters.include_retired:
         query = query.where(col(ProgramItem.retired).is_(False))
     if filters.area:
-        query = query.where(ProgramItem.area == filters.area)
+        query = query.where(col(ProgramItem.area) == filters.area)
     if filters.status:
-        query = query.where(ProgramItem.status == filters.status)
+        query = query.where(col(ProgramItem.status) == filters.status)
     if filters.criticality:
-        query = query.where(ProgramItem.criticality == filters.criticality)
+        query = query.where(col(ProgramItem.criticality) == filters.criticality)
     if filters.owner_id:
-        query = query.where(ProgramItem.owner_id == filters.owner_id)
+        query = query.where(col(ProgramItem.owner_id) == filters.owner_id)
     if filters.overdue is not None:
         query = query.where(overdue_condition() if filters.overdue else ~overdue_condition())
     if filters.lapsed is not None:
@@ -190,42 +191,45 @@ def item_rows_query(program_id: uuid.UUID, filters: ItemFilters) -> Any:
     return query
 
 
-def _with_flags(row: Any) -> ProgramItem:
-    item: ProgramItem = row[0]
-    item.__dict__.update(owner_name=row.owner_name, overdue=bool(row.overdue), lapsed=bool(row.lapsed))
-    return item
-
-
 def list_items(
     session: Session, program_id: uuid.UUID, filters: ItemFilters, page: PageParams
-) -> tuple[list[ProgramItem], int]:
-    """A page of a program's items in area and library order: two queries whatever the page size."""
-    get_program(session, program_id)
-    query = item_rows_query(program_id, filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    area_order = _area_order(session, program_id)
-    rows = session.execute(
-        query.order_by(area_order, col(ProgramItem.position)).limit(page.limit).offset(page.offset)
-    ).all()
-    return [_with_flags(row) for row in rows], total
-
-
-def _area_order(session: Session, program_id: uuid.UUID) -> Any:
-    from sqlalchemy import case
-
+) -> tuple[list[ItemRead], int]:
+    """A page of a program's items in area and library order, with the filtered total: two statements
+    (the program, then the page with `count(*) OVER ()`) whatever the page size."""
     program = get_program(session, program_id)
-    order = {area["id"]: index for index, area in enumerate(program.areas)}
-    return case(order, value=ProgramItem.area, else_=len(order))
+    area_order = {area["id"]: index for index, area in enumerate(program.areas)}
+    query = item_rows_query(program_id, filters).add_columns(func.count().over().label("total"))
+    rows = session.execute(
+        query.order_by(case(area_order, value=ProgramItem.area, else_=len(area_order)), col(ProgramItem.position))
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: the window had no row to report the total on
+        total = session.scalar(select(func.count()).select_from(item_rows_query(program_id, filters).subquery()))
+    return [ItemRead.model_validate(row._mapping) for row in rows], int(total or 0)
 
 
 def get_item(session: Session, program_id: uuid.UUID, key: str) -> ProgramItem:
-    row = session.execute(
-        item_rows_query(program_id, ItemFilters(include_retired=True)).where(ProgramItem.key == key)
+    """The item entity, for changing it."""
+    item = session.scalars(
+        select(ProgramItem).where(col(ProgramItem.program_id) == program_id, col(ProgramItem.key) == key)
     ).first()
+    if item is None:
+        get_program(session, program_id)
+        raise NotFound(f"item {key} not found in this program")
+    return item
+
+
+def read_item(session: Session, program_id: uuid.UUID, key: str) -> ItemRead:
+    """The item as the API shows it: owner's name, overdue and lapsed flags."""
+    query = item_rows_query(program_id, ItemFilters(include_retired=True)).where(col(ProgramItem.key) == key)
+    row = session.execute(query).first()
     if row is None:
         get_program(session, program_id)
         raise NotFound(f"item {key} not found in this program")
-    return _with_flags(row)
+    return ItemRead.model_validate(row._mapping)
 
 
 def _check_owner(session: Session, program: Program, owner_id: uuid.UUID) -> None:
@@ -238,7 +242,7 @@ def _check_owner(session: Session, program: Program, owner_id: uuid.UUID) -> Non
         raise Invalid("the owner must be a member of the program's institution", field="owner_id")
 
 
-def _status_changes(item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
+def _status_changes(session: Session, item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
     if update_.status is None or update_.status == item.status:
         if update_.na_justification is not None and item.status == ItemStatus.NOT_APPLICABLE:
             return {"na_justification": update_.na_justification}
@@ -247,10 +251,10 @@ def _status_changes(item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
     if current == ItemStatus.SIGNED_OFF:
         raise Conflict(
             f"item {item.key} is signed off; revoke the sign-off before changing its status",
-            current=current_state(item),
+            current=current_state(session, item),
         )
     if wanted not in TRANSITIONS[current]:
-        raise Conflict(f"status cannot go from {current} to {wanted}", current=current_state(item))
+        raise Conflict(f"status cannot go from {current} to {wanted}", current=current_state(session, item))
     changes: dict[str, Any] = {"status": wanted.value}
     if wanted == ItemStatus.NOT_APPLICABLE:
         if not update_.na_justification:
@@ -265,16 +269,20 @@ def _status_changes(item: ProgramItem, update_: ItemUpdate) -> dict[str, Any]:
     return changes
 
 
-def current_state(item: ProgramItem) -> dict[str, Any]:
-    from app.programs.schemas import ItemRead
+def _lost_race(session: Session, item: ProgramItem) -> Conflict:
+    message = f"item {item.key} was changed by someone else; reload and try again"
+    return Conflict(message, current=current_state(session, item))
 
-    return ItemRead.model_validate(item).model_dump(mode="json")
+
+def current_state(session: Session, item: ProgramItem) -> dict[str, Any]:
+    """What a client that lost a race is shown: the item as it now stands."""
+    return read_item(session, item.program_id, item.key).model_dump(mode="json")
 
 
 def update_item(
     session: Session, program_id: uuid.UUID, key: str, update_: ItemUpdate, expected_version: int | None
-) -> tuple[ProgramItem, dict[str, Any]]:
-    """Apply a change if the caller saw the current version. Returns the item and the fields that changed.
+) -> tuple[ItemRead, dict[str, Any]]:
+    """Apply a change if the caller saw the current version. Returns the item and the changed fields' old values.
 
     The version check is part of the UPDATE itself, so two concurrent writers cannot both succeed.
     """
@@ -283,10 +291,10 @@ def update_item(
     if version is None:
         raise Invalid("send the item version you are changing (If-Match header or 'version')", field="version")
     if version != item.version:
-        raise Conflict(f"item {key} was changed by someone else; reload and try again", current=current_state(item))
+        raise _lost_race(session, item)
     program = get_program(session, program_id)
     sent = update_.model_fields_set
-    changes = _status_changes(item, update_)
+    changes = _status_changes(session, item, update_)
     if "owner_id" in sent and update_.owner_id != item.owner_id:
         if update_.owner_id is not None:
             _check_owner(session, program, update_.owner_id)
@@ -296,7 +304,7 @@ def update_item(
     if update_.notes is not None and update_.notes != item.notes:
         changes["notes"] = update_.notes
     if not changes:
-        return item, {}
+        return read_item(session, program_id, key), {}
     before = {field: getattr(item, field) for field in changes}
     result = session.execute(
         update(ProgramItem)
@@ -305,8 +313,7 @@ def update_item(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        fresh = get_item(session, program_id, key)
-        raise Conflict(f"item {key} was changed by someone else; reload and try again", current=current_state(fresh))
+        raise _lost_race(session, get_item(session, program_id, key))
     session.commit()
     session.expire(item)
-    return get_item(session, program_id, key), before
+    return read_item(session, program_id, key), before

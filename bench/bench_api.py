@@ -1,0 +1,134 @@
+"""API under load: item list, readiness summary and item update against a trivial JSON endpoint of the same
+app, at 1, 10 and 50 concurrent clients, on SQLite and PostgreSQL. Run: `python bench/bench_api.py`.
+
+Targets (issue #8): item list and dashboard at >= 50% of the trivial endpoint's throughput; p99 < 100 ms at 10.
+"""
+
+import argparse
+import os
+import sys
+import uuid
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import migrate  # noqa: E402
+from app.checklists.loader import load_catalog  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.db import make_engine  # noqa: E402
+from app.programs import service  # noqa: E402
+from app.programs.models import ProgramItem  # noqa: E402
+from app.programs.schemas import ProgramCreate  # noqa: E402
+from bench.loadgen import LoadResult, run_load  # noqa: E402
+from bench.server import running_server  # noqa: E402
+
+ITEMS = 250
+LEVELS = {1: 300, 10: 1500, 50: 3000}  # clients -> request budget (each run is also capped at 15 s)
+
+
+def seed(database_url: str) -> tuple[uuid.UUID, list[str]]:
+    """A program of ITEMS items from the shipped library (padded with generic items if it has fewer)."""
+    settings = Settings(database_url=database_url)
+    migrate.upgrade(settings)
+    catalog = load_catalog(settings.checklists_dir)
+    library = max(catalog.all(), key=lambda lib: len(lib.items))
+    engine = make_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        institution = service.create_institution(session, "Benchmark Hospital")
+        program = service.create_program(
+            session, catalog, institution.id,
+            ProgramCreate(title="Load", library_id=library.id, products=[p.id for p in library.products],
+                          care_role="hub"),
+        )
+        count = session.query(ProgramItem).filter_by(program_id=program.id).count()
+        session.add_all(
+            ProgramItem(program_id=program.id, key=f"LOAD-{n:03d}", position=1000 + n, area=library.areas[0].id,
+                        title=f"Load item {n}", done_when="x", why="y", criticality="minor", weight=1,
+                        signoff_role="champion", references=["bench"])
+            for n in range(max(0, ITEMS - count))
+        )
+        session.commit()
+        keys = [k for (k,) in session.query(ProgramItem.key).filter_by(program_id=program.id).all()]
+    engine.dispose()
+    return program.id, keys
+
+
+def measure(base_url: str, program_id: uuid.UUID, keys: list[str]) -> list[LoadResult]:
+    versions: dict[int, int] = {}
+
+    async def trivial(client: httpx.AsyncClient, _: int) -> httpx.Response:
+        return await client.get("/healthz")
+
+    async def item_list(client: httpx.AsyncClient, _: int) -> httpx.Response:
+        return await client.get(f"/api/programs/{program_id}/items", params={"limit": 50})
+
+    async def dashboard(client: httpx.AsyncClient, _: int) -> httpx.Response:
+        return await client.get(f"/api/programs/{program_id}/readiness")
+
+    async def item_update(client: httpx.AsyncClient, worker: int) -> httpx.Response:
+        key = keys[worker % len(keys)]  # one item per client: measures writes, not conflicts
+        url = f"/api/programs/{program_id}/items/{key}"
+        if worker not in versions:
+            versions[worker] = (await client.get(url)).json()["version"]
+        headers = {"If-Match": f'"{versions[worker]}"'}
+        response = await client.patch(url, json={"notes": uuid.uuid4().hex}, headers=headers)
+        if response.status_code == 200:
+            versions[worker] = response.json()["version"]
+        return response
+
+    results = []
+    for clients, budget in LEVELS.items():
+        for name, request in (("trivial", trivial), ("item list", item_list), ("dashboard", dashboard),
+                              ("item update", item_update)):
+            results.append(run_load(base_url, name, request, clients, budget, max_seconds=15))
+    return results
+
+
+def report(database: str, results: list[LoadResult]) -> list[dict[str, Any]]:
+    rows = []
+    baseline = {r.clients: r.rps for r in results if r.name == "trivial"}
+    print(f"\n{database}: {ITEMS}-item program, uvicorn 1 worker")
+    header = ("endpoint", "clients", "req", "err", "req/s", "p50 ms", "p99 ms", "vs trivial")
+    print("{:<12} {:>7} {:>6} {:>4} {:>8} {:>8} {:>8} {:>10}".format(*header))
+    for r in results:
+        ratio = r.rps / baseline[r.clients] if baseline[r.clients] else 0
+        print(f"{r.name:<12} {r.clients:>7} {r.requests:>6} {r.errors:>4} {r.rps:>8.0f} {r.p50_ms:>8.1f} "
+              f"{r.p99_ms:>8.1f} {ratio:>9.0%}")
+        rows.append({"database": database, "endpoint": r.name, "clients": r.clients, "rps": round(r.rps),
+                     "p50_ms": round(r.p50_ms, 1), "p99_ms": round(r.p99_ms, 1), "ratio": round(ratio, 2),
+                     "errors": r.errors})
+    return rows
+
+
+def run_on(database: str, database_url: str) -> list[dict[str, Any]]:
+    program_id, keys = seed(database_url)
+    with running_server(database_url) as base_url:
+        return report(database, measure(base_url, program_id, keys))
+
+
+def main(postgres_url: str | None = None) -> list[dict[str, Any]]:
+    rows = []
+    with TemporaryDirectory() as directory:
+        rows += run_on("SQLite", f"sqlite:///{directory}/bench.db")
+    if postgres_url:
+        from tests.db_harness import drop_postgres_database, postgres_database
+
+        os.environ["DATABASE_URL"] = postgres_url
+        url = postgres_database("bench_api")
+        try:
+            rows += run_on("PostgreSQL", url)
+        finally:
+            drop_postgres_database(url)
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/gtready_bench",
+                        help="PostgreSQL URL whose server to use ('' to skip)")
+    main(parser.parse_args().postgres or None)
