@@ -11,6 +11,7 @@ from app.db import make_engine
 from app.errors import install_error_handlers
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.programs.router import router as programs_router
+from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
 
@@ -32,5 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(libraries_router)
     app.include_router(programs_router)
     app.include_router(web_router)
+    app.include_router(web_programs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

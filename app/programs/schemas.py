@@ -66,6 +66,7 @@ class ItemRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    program_id: uuid.UUID
     key: str
     area: str
     title: str

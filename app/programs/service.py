@@ -127,6 +127,15 @@ def list_programs(session: Session, institution_id: uuid.UUID, page: PageParams)
     return _paged(session, query, page)
 
 
+def programs_of(session: Session, institution_ids: Sequence[uuid.UUID] | None) -> list[tuple[Institution, Program]]:
+    """Programs with their institution, by institution name then age; `None` means every institution."""
+    query = select(Institution, Program).join(Program, col(Program.institution_id) == Institution.id)
+    if institution_ids is not None:
+        query = query.where(col(Institution.id).in_(institution_ids))
+    rows = session.execute(query.order_by(col(Institution.name), col(Program.created_at))).all()
+    return [(institution, program) for institution, program in rows]
+
+
 def _paged(session: Session, query: Any, page: PageParams) -> tuple[Sequence[Any], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.scalars(query.limit(page.limit).offset(page.offset)).all()

@@ -3,19 +3,25 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 
 from app.checklists.router import CatalogDep
+from app.db import SessionDep
 from app.errors import NotFound
+from app.programs import service
+from app.programs.readiness import readiness_of_programs
 from app.web.templating import make_templates
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates()
 
 
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/libraries", status_code=303)
+@router.get("/", response_class=HTMLResponse)
+def dashboard_page(request: Request, session: SessionDep) -> HTMLResponse:
+    programs = service.programs_of(session, None)
+    readiness_by_program = readiness_of_programs(session, [program for _, program in programs])
+    context = {"nav": "dashboard", "programs": programs, "readiness_by_program": readiness_by_program}
+    return templates.TemplateResponse(request, "dashboard.html", context)
 
 
 @router.get("/libraries", response_class=HTMLResponse)

@@ -1,0 +1,173 @@
+"""Program and item pages. Forms post and pages reload; htmx, when present, swaps just the changed row."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.auth.directory import people_of
+from app.checklists.router import CatalogDep
+from app.db import SessionDep
+from app.errors import Conflict, Invalid
+from app.pagination import PageParams
+from app.programs import readiness as readiness_service
+from app.programs import service
+from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
+from app.web.templating import make_templates
+
+router = APIRouter(include_in_schema=False)
+templates = make_templates()
+ALL_ITEMS = PageParams(limit=500, offset=0)
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _program_context(session: SessionDep, catalog: CatalogDep, program_id: uuid.UUID) -> dict[str, Any]:
+    program = service.get_program(session, program_id)
+    library = catalog.get(program.library_id, program.library_version)
+    products = {p.id: p.name for p in library.products} if library else {}
+    return {
+        "program": program,
+        "institution": service.get_institution(session, program.institution_id),
+        "product_names": [products.get(p, p) for p in program.products],
+        "people": people_of(session, program.institution_id),
+    }
+
+
+@router.get("/programs/{program_id}", response_class=HTMLResponse)
+def program_page(
+    request: Request,
+    program_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    area: Annotated[str, Query()] = "",
+    status: Annotated[str, Query()] = "",
+    owner_id: Annotated[str, Query()] = "",
+    criticality: Annotated[str, Query()] = "",
+    overdue: Annotated[bool, Query()] = False,
+    saved: Annotated[str, Query()] = "",
+) -> HTMLResponse:
+    context = _program_context(session, catalog, program_id)
+    filters = ItemFilters(
+        area=area or None,
+        status=status or None,
+        owner_id=uuid.UUID(owner_id) if owner_id else None,
+        criticality=criticality or None,
+        overdue=True if overdue else None,
+    )
+    items, total = service.list_items(session, program_id, filters, ALL_ITEMS)
+    context |= {
+        "readiness": readiness_service.readiness(session, program_id),
+        "items": items,
+        "total": total,
+        "filters": filters,
+        "message": {"kind": "ok", "text": f"Saved {saved}."} if saved else None,
+    }
+    return templates.TemplateResponse(request, "program.html", context)
+
+
+@router.get("/programs/{program_id}/items/{key}", response_class=HTMLResponse)
+def item_page(
+    request: Request, program_id: uuid.UUID, key: str, session: SessionDep, catalog: CatalogDep,
+    saved: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    item = service.read_item(session, program_id, key)
+    message = {"kind": "ok", "text": "Saved."} if saved else None
+    return _item_page(request, session, catalog, item, form=_form_of(item), message=message)
+
+
+def _form_of(item: ItemRead) -> dict[str, Any]:
+    return {
+        "status": item.status,
+        "owner_id": str(item.owner_id) if item.owner_id else "",
+        "due_date": item.due_date.isoformat() if item.due_date else "",
+        "notes": item.notes,
+        "na_justification": item.na_justification or "",
+    }
+
+
+def _item_page(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    item: ItemRead,
+    *,
+    form: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    message: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = _program_context(session, catalog, item.program_id)
+    program = context["program"]
+    dependencies, _ = service.list_items(session, program.id, ItemFilters(), ALL_ITEMS)
+    context |= {
+        "item": item,
+        "area_title": next((a["title"] for a in program.areas if a["id"] == item.area), item.area),
+        "dependencies": [d for d in dependencies if d.key in item.depends_on],
+        "form": form,
+        "errors": errors or {},
+        "message": message,
+    }
+    return templates.TemplateResponse(request, "item.html", context, status_code=status_code)
+
+
+@router.post("/programs/{program_id}/items/{key}", response_class=HTMLResponse)
+def save_item(
+    request: Request,
+    program_id: uuid.UUID,
+    key: str,
+    session: SessionDep,
+    catalog: CatalogDep,
+    version: Annotated[int, Form()],
+    status: Annotated[str | None, Form()] = None,
+    owner_id: Annotated[str, Form()] = "",
+    due_date: Annotated[str, Form()] = "",
+    notes: Annotated[str | None, Form()] = None,
+    na_justification: Annotated[str | None, Form()] = None,
+    return_to: Annotated[str, Form()] = "row",
+) -> Response:
+    typed = {"status": status, "owner_id": owner_id, "due_date": due_date, "notes": notes,
+             "na_justification": na_justification}
+    fields: dict[str, Any] = {"owner_id": _blank_to_none(owner_id), "due_date": _blank_to_none(due_date)}
+    if status:
+        fields["status"] = status
+    if notes is not None:
+        fields["notes"] = notes
+    if na_justification:
+        fields["na_justification"] = na_justification
+    errors: dict[str, str] = {}
+    message: dict[str, str] | None = None
+    status_code = 200
+    try:
+        update = ItemUpdate.model_validate(fields)
+        item, _ = service.update_item(session, program_id, key, update, version)
+    except ValidationError as error:
+        errors = {str(e["loc"][0]): e["msg"] for e in error.errors()}
+        item, status_code = service.read_item(session, program_id, key), 422
+    except Invalid as error:
+        errors = {error.field: error.detail}
+        item, status_code = service.read_item(session, program_id, key), 422
+    except Conflict as error:
+        item, status_code = service.read_item(session, program_id, key), 409
+        message = {"kind": "error", "text": f"{error.detail} Your change was not saved; the current values are shown."}
+    else:
+        if return_to == "page":
+            return RedirectResponse(f"/programs/{program_id}/items/{key}?saved=1", status_code=303)
+        if "hx-request" not in request.headers:
+            return RedirectResponse(f"/programs/{program_id}?saved={key}#item-{key}", status_code=303)
+        message = {"kind": "ok", "text": "Saved."}
+
+    if errors:
+        message = {"kind": "error", "text": "; ".join(f"{f.replace('_', ' ')}: {m}" for f, m in errors.items())}
+    if return_to == "page" or "hx-request" not in request.headers:
+        form = _form_of(item) if status_code == 409 else typed
+        return _item_page(request, session, catalog, item, form=form, errors=errors, message=message,
+                          status_code=status_code)
+    context = _program_context(session, catalog, program_id) | {"item": item, "row_message": message}
+    # htmx swaps only 2xx by default; a conflict or error row is still the answer the user needs to see.
+    return templates.TemplateResponse(request, "_item_row.html", context, status_code=200,
+                                      headers={"X-Outcome": str(status_code)})
