@@ -83,7 +83,10 @@ def read_yaml(path: Path) -> tuple[YamlSource | None, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(path, None, f"cannot read file: {error}")]
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:  # a control character; raised before any parsing starts
+        return None, [Problem(path, None, f"YAML error: {error}")]
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
