@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     checklists_dir: Path = PROJECT_ROOT / "checklists"
     data_dir: Path = PROJECT_ROOT / "var"
     sql_echo: bool = False
+    max_upload_bytes: int = 25 * 1024 * 1024
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
 
     @cached_property
     def is_sqlite(self) -> bool:

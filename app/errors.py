@@ -47,6 +47,10 @@ class Forbidden(DomainError):
     status_code = 403
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+
+
 class Unavailable(DomainError):
     status_code = 503
 

@@ -4,15 +4,22 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
+import app.models  # noqa: F401  (every table registered before the first query)
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.config import Settings
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.evidence.router import router as evidence_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.programs.router import router as programs_router
+from app.signoffs.router import router as signoffs_router
+from app.web.accounts import router as web_accounts_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
+from app.web.session import LoginRequired, redirect_to_login
 from app.web.templating import STATIC_DIR
 
 
@@ -31,7 +38,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(probes)
     app.include_router(libraries_router)
+    app.include_router(auth_router)
     app.include_router(programs_router)
+    app.include_router(signoffs_router)
+    app.include_router(evidence_router)
+    app.include_router(audit_router)
+    app.add_exception_handler(LoginRequired, redirect_to_login)
+    app.include_router(web_accounts_router)
     app.include_router(web_router)
     app.include_router(web_programs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,6 +1,22 @@
 """Every table, imported once so SQLModel.metadata (and so Alembic) sees the whole schema."""
 
-from app.auth.models import Membership, User
+from app.audit.models import AuditEvent
+from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
+from app.evidence.models import Evidence
 from app.programs.models import Institution, Program, ProgramItem
+from app.signoffs.models import Revocation, SignOff
 
-__all__ = ["Institution", "Membership", "Program", "ProgramItem", "User"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuthSession",
+    "Evidence",
+    "Institution",
+    "LoginFailure",
+    "Membership",
+    "Program",
+    "ProgramItem",
+    "Revocation",
+    "SignOff",
+    "User",
+]

@@ -1,7 +1,7 @@
 """Each test gets its own app and an empty, migrated database (see db_harness)."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.auth.models import User
+from app.auth.service import create_admin, create_api_token
 from app.config import PROJECT_ROOT, Settings
 from app.main import create_app
 from tests import db_harness
@@ -50,12 +52,39 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
 def session(app: FastAPI) -> Iterator[Session]:
     with Session(app.state.engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def client_for(app: FastAPI, session: Session) -> Iterator[Callable[[User], TestClient]]:
+    """A client authenticated as the given user with an API token of theirs."""
+    clients: list[TestClient] = []
+
+    def make(user: User) -> TestClient:
+        _, token = create_api_token(session, user, "tests")
+        client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def superuser(session: Session) -> User:
+    return create_admin(session, "root@example.org", "Site Admin", "correct horse battery staple")
+
+
+@pytest.fixture
+def client(client_for: Callable[[User], TestClient], superuser: User) -> TestClient:
+    """A superuser's client: for tests about programs and items rather than about who may see them."""
+    return client_for(superuser)
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.auth.models import Membership, User
+from app.auth.secrets import hash_password
 from app.checklists.loader import Catalog
 from app.checklists.schema import CareRole
 from app.programs import service
@@ -24,7 +25,12 @@ def make_user(
     session: Session, institution: Institution | None = None, roles: tuple[str, ...] = (), **fields: Any
 ) -> User:
     n = next(_serial)
-    user = User(email=fields.pop("email", f"user{n}@example.org"), full_name=fields.pop("full_name", f"User {n}"))
+    password = fields.pop("password", None)
+    user = User(
+        email=fields.pop("email", f"user{n}@example.org"),
+        full_name=fields.pop("full_name", f"User {n}"),
+        password_hash=hash_password(password) if password else None,
+    )
     for name, value in fields.items():
         setattr(user, name, value)
     session.add(user)

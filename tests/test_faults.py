@@ -4,6 +4,7 @@ import httpx
 from sqlmodel import Session
 
 from app import migrate
+from app.auth.service import create_admin, create_api_token
 from app.checklists.loader import load_catalog
 from app.config import Settings
 from app.db import make_engine
@@ -20,10 +21,12 @@ def test_database_restart_answers_503_then_recovers_without_restarting_the_app()
         engine = make_engine(settings)
         with Session(engine, expire_on_commit=False) as session:
             program = make_program(session, load_catalog(FIXTURE_CHECKLISTS))
+            _, token = create_api_token(session, create_admin(session, "ops@example.org", "Ops", "pw-12345678"), "t")
         engine.dispose()
         items = f"/api/programs/{program.id}/items"
         server = running_server(cluster.url, env={"GTREADY_CHECKLISTS_DIR": str(FIXTURE_CHECKLISTS)})
-        with server as base_url, httpx.Client(base_url=base_url, timeout=20) as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        with server as base_url, httpx.Client(base_url=base_url, timeout=20, headers=auth) as client:
             assert client.get(items).status_code == 200
             cluster.stop()
             down = [client.get(items) for _ in range(3)]

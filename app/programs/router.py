@@ -6,13 +6,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel
 
+from app.auth.deps import CurrentUser
+from app.auth.permissions import require_member
+from app.auth.service import institution_ids_of
 from app.checklists.router import CatalogDep
 from app.checklists.schema import SEMVER_PATTERN
 from app.db import SessionDep
-from app.errors import Invalid
+from app.errors import Forbidden, Invalid
 from app.pagination import Page, PageDep
 from app.programs import readiness as readiness_service
 from app.programs import service, upgrade
+from app.programs.access import PROGRAM_MANAGERS, item_for_change, program_for
 from app.programs.schemas import (
     InstitutionCreate,
     InstitutionRead,
@@ -25,6 +29,7 @@ from app.programs.schemas import (
     Readiness,
     UpgradeRequest,
 )
+from app.text import ItemKey
 
 router = APIRouter(prefix="/api", tags=["programs"])
 
@@ -49,18 +54,22 @@ def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | No
 
 
 @router.post("/institutions", status_code=status.HTTP_201_CREATED, response_model=InstitutionRead)
-def create_institution(body: InstitutionCreate, session: SessionDep) -> InstitutionRead:
+def create_institution(body: InstitutionCreate, user: CurrentUser, session: SessionDep) -> InstitutionRead:
+    """Site set-up: only a superuser creates institutions (and then grants their administrators)."""
+    if not user.is_superuser:
+        raise Forbidden("only a site superuser can create institutions")
     return InstitutionRead.model_validate(service.create_institution(session, body.name))
 
 
 @router.get("/institutions", response_model=Page[InstitutionRead])
-def list_institutions(session: SessionDep, page: PageDep) -> Page[InstitutionRead]:
-    rows, total = service.list_institutions(session, page)
+def list_institutions(user: CurrentUser, session: SessionDep, page: PageDep) -> Page[InstitutionRead]:
+    rows, total = service.list_institutions(session, page, institution_ids_of(session, user))
     return Page(items=[InstitutionRead.model_validate(r) for r in rows], total=total, **page.model_dump())
 
 
 @router.get("/institutions/{institution_id}", response_model=InstitutionRead)
-def read_institution(institution_id: uuid.UUID, session: SessionDep) -> InstitutionRead:
+def read_institution(institution_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> InstitutionRead:
+    require_member(session, user, institution_id, what="institution")
     return InstitutionRead.model_validate(service.get_institution(session, institution_id))
 
 
@@ -68,35 +77,42 @@ def read_institution(institution_id: uuid.UUID, session: SessionDep) -> Institut
     "/institutions/{institution_id}/programs", status_code=status.HTTP_201_CREATED, response_model=ProgramRead
 )
 def create_program(
-    institution_id: uuid.UUID, body: ProgramCreate, session: SessionDep, catalog: CatalogDep
+    institution_id: uuid.UUID, body: ProgramCreate, user: CurrentUser, session: SessionDep, catalog: CatalogDep
 ) -> ProgramRead:
-    return ProgramRead.model_validate(service.create_program(session, catalog, institution_id, body))
+    require_member(session, user, institution_id, PROGRAM_MANAGERS, what="institution")
+    return ProgramRead.model_validate(service.create_program(session, catalog, institution_id, body, actor=user))
 
 
 @router.get("/institutions/{institution_id}/programs", response_model=Page[ProgramRead])
-def list_programs(institution_id: uuid.UUID, session: SessionDep, page: PageDep) -> Page[ProgramRead]:
+def list_programs(
+    institution_id: uuid.UUID, user: CurrentUser, session: SessionDep, page: PageDep
+) -> Page[ProgramRead]:
+    require_member(session, user, institution_id, what="institution")
     rows, total = service.list_programs(session, institution_id, page)
     return Page(items=[ProgramRead.model_validate(r) for r in rows], total=total, **page.model_dump())
 
 
 @router.get("/programs/{program_id}", response_model=ProgramRead)
-def read_program(program_id: uuid.UUID, session: SessionDep) -> ProgramRead:
-    return ProgramRead.model_validate(service.get_program(session, program_id))
+def read_program(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ProgramRead:
+    return ProgramRead.model_validate(program_for(session, user, program_id))
 
 
 @router.get("/programs/{program_id}/items", response_model=Page[ItemRead])
 def list_items(
     program_id: uuid.UUID,
+    user: CurrentUser,
     session: SessionDep,
     page: PageDep,
     filters: Annotated[ItemFilters, Query()],
 ) -> Response:
+    program_for(session, user, program_id)
     items, total = service.list_items(session, program_id, filters, page)
     return json_response(Page[ItemRead](items=items, total=total, **page.model_dump()))
 
 
 @router.get("/programs/{program_id}/items/{key}", response_model=ItemRead)
-def read_item(program_id: uuid.UUID, key: str, session: SessionDep) -> Response:
+def read_item(program_id: uuid.UUID, key: ItemKey, user: CurrentUser, session: SessionDep) -> Response:
+    program_for(session, user, program_id)
     item = service.read_item(session, program_id, key)
     return json_response(item, {"ETag": etag(item)})
 
@@ -108,30 +124,35 @@ def read_item(program_id: uuid.UUID, key: str, session: SessionDep) -> Response:
 )
 def update_item(
     program_id: uuid.UUID,
-    key: str,
+    key: ItemKey,
     body: ItemUpdate,
+    user: CurrentUser,
     session: SessionDep,
     expected_version: Annotated[int | None, Depends(parse_if_match)],
 ) -> Response:
-    item, _ = service.update_item(session, program_id, key, body, expected_version)
+    item_for_change(session, user, program_id, key)
+    item, _ = service.update_item(session, program_id, key, body, expected_version, actor=user)
     return json_response(item, {"ETag": etag(item)})
 
 
 @router.get("/programs/{program_id}/readiness", response_model=Readiness)
-def read_readiness(program_id: uuid.UUID, session: SessionDep) -> Response:
+def read_readiness(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    program_for(session, user, program_id)
     return json_response(readiness_service.readiness(session, program_id))
 
 
 @router.get("/programs/{program_id}/library-diff", response_model=LibraryDiff)
 def read_library_diff(
-    program_id: uuid.UUID, to_version: Annotated[str, Query(pattern=SEMVER_PATTERN)], session: SessionDep,
-    catalog: CatalogDep,
+    program_id: uuid.UUID, to_version: Annotated[str, Query(pattern=SEMVER_PATTERN)], user: CurrentUser,
+    session: SessionDep, catalog: CatalogDep,
 ) -> LibraryDiff:
+    program_for(session, user, program_id)
     return upgrade.library_diff(session, catalog, program_id, to_version)
 
 
 @router.post("/programs/{program_id}/library-upgrade", response_model=LibraryDiff)
 def upgrade_library(
-    program_id: uuid.UUID, body: UpgradeRequest, session: SessionDep, catalog: CatalogDep
+    program_id: uuid.UUID, body: UpgradeRequest, user: CurrentUser, session: SessionDep, catalog: CatalogDep
 ) -> LibraryDiff:
-    return upgrade.upgrade_program(session, catalog, program_id, body.to_version)
+    program_for(session, user, program_id, PROGRAM_MANAGERS)
+    return upgrade.upgrade_program(session, catalog, program_id, body.to_version, actor=user)

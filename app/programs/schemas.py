@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from app.checklists.schema import SEMVER_PATTERN, CareRole
+from app.checklists.schema import SEMVER_PATTERN, CareRole, Criticality
+from app.programs.models import ItemStatus
+from app.text import Name, Slug, Text
 
 # A computed SQL condition is NULL when its inputs are (no due date): that means "no".
 SqlFlag = Annotated[bool, BeforeValidator(lambda value: bool(value))]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class InstitutionCreate(BaseModel):
@@ -28,9 +29,9 @@ class InstitutionRead(BaseModel):
 
 class ProgramCreate(BaseModel):
     title: Name
-    library_id: str = Field(examples=["hemophilia-gt"])
+    library_id: Slug = Field(examples=["hemophilia-gt"])
     library_version: str | None = Field(default=None, pattern=SEMVER_PATTERN, description="Defaults to the latest")
-    products: Annotated[list[str], Field(min_length=1, examples=[["hemgenix"]])]
+    products: Annotated[list[Slug], Field(min_length=1, max_length=20, examples=[["hemgenix"]])]
     care_role: CareRole = Field(description="hub: doses patients; spoke: follows them up")
 
 
@@ -102,18 +103,18 @@ class ItemUpdate(BaseModel):
     status: SettableStatus | None = None
     owner_id: uuid.UUID | None = None
     due_date: date | None = None
-    notes: Annotated[str, Field(max_length=10_000)] | None = None
-    na_justification: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    notes: Annotated[Text, Field(max_length=10_000)] | None = None
+    na_justification: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     version: int | None = Field(default=None, description="The item version this change is based on (or If-Match)")
 
 
 class ItemFilters(BaseModel):
-    area: str | None = None
-    status: str | None = None
+    area: Slug | None = None
+    status: ItemStatus | None = None
     owner_id: uuid.UUID | None = None
     overdue: bool | None = None
     lapsed: bool | None = None
-    criticality: str | None = None
+    criticality: Criticality | None = None
     include_retired: bool = False
 
 

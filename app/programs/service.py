@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlmodel import Session, col
 
+from app.audit.service import record_event
 from app.auth.models import Membership, User
 from app.checklists.loader import Catalog
 from app.checklists.schema import Criticality, ItemDef, Library
@@ -48,8 +49,13 @@ def get_institution(session: Session, institution_id: uuid.UUID) -> Institution:
     return institution
 
 
-def list_institutions(session: Session, page: PageParams) -> tuple[Sequence[Institution], int]:
-    query = select(Institution).order_by(Institution.name)
+def list_institutions(
+    session: Session, page: PageParams, institution_ids: Sequence[uuid.UUID] | None = None
+) -> tuple[Sequence[Institution], int]:
+    """Institutions by name; `institution_ids` limits them to those (None: every institution)."""
+    query = select(Institution).order_by(col(Institution.name))
+    if institution_ids is not None:
+        query = query.where(col(Institution.id).in_(institution_ids))
     return _paged(session, query, page)
 
 
@@ -87,7 +93,9 @@ def applicable_definitions(library: Library, products: Sequence[str], care_role:
     return [item.model_copy(update={"depends_on": [d for d in item.depends_on if d in keys]}) for item in items]
 
 
-def create_program(session: Session, catalog: Catalog, institution_id: uuid.UUID, data: ProgramCreate) -> Program:
+def create_program(
+    session: Session, catalog: Catalog, institution_id: uuid.UUID, data: ProgramCreate, actor: User | None = None
+) -> Program:
     """Open a program and instantiate every library item that applies to its products and care role."""
     get_institution(session, institution_id)
     library = get_library(catalog, data.library_id, data.library_version)
@@ -111,6 +119,11 @@ def create_program(session: Session, catalog: Catalog, institution_id: uuid.UUID
     session.add_all(
         ProgramItem(program_id=program.id, key=d.id, position=i, **item_definition(d))
         for i, d in enumerate(definitions)
+    )
+    record_event(
+        session, actor, "program.created", entity="program", institution_id=institution_id, program_id=program.id,
+        after={"title": program.title, "products": products, "care_role": program.care_role,
+               "library": f"{library.id} {library.version}", "items": len(definitions)},
     )
     session.commit()
     return program
@@ -291,7 +304,12 @@ def current_state(session: Session, item: ProgramItem) -> dict[str, Any]:
 
 
 def update_item(
-    session: Session, program_id: uuid.UUID, key: str, update_: ItemUpdate, expected_version: int | None
+    session: Session,
+    program_id: uuid.UUID,
+    key: str,
+    update_: ItemUpdate,
+    expected_version: int | None,
+    actor: User | None = None,
 ) -> tuple[ItemRead, dict[str, Any]]:
     """Apply a change if the caller saw the current version. Returns the item and the changed fields' old values.
 
@@ -325,6 +343,10 @@ def update_item(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise _lost_race(session, get_item(session, program_id, key))
+    record_event(
+        session, actor, "item.updated", entity="item", entity_key=key, institution_id=program.institution_id,
+        program_id=program_id, before={**before, "version": version}, after={**changes, "version": version + 1},
+    )
     session.commit()
     session.expire(item)
     return read_item(session, program_id, key), before

@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.audit.service import record_event
+from app.auth.models import User
 from app.checklists.loader import Catalog
 from app.checklists.schema import ItemDef, version_key
 from app.clock import utcnow
@@ -81,7 +83,9 @@ def library_diff(session: Session, catalog: Catalog, program_id: uuid.UUID, to_v
     return diff
 
 
-def upgrade_program(session: Session, catalog: Catalog, program_id: uuid.UUID, to_version: str) -> LibraryDiff:
+def upgrade_program(
+    session: Session, catalog: Catalog, program_id: uuid.UUID, to_version: str, actor: User | None = None
+) -> LibraryDiff:
     """Apply a library version. Unchanged items keep their state; a changed signed-off item needs signing
     again (its signature attested the old text), so it returns to done; removed items are retired, not deleted.
     """
@@ -132,5 +136,12 @@ def upgrade_program(session: Session, catalog: Catalog, program_id: uuid.UUID, t
     program.library_version = library.version
     program.areas = [{"id": a.id, "title": a.title} for a in library.areas]
     program.updated_at = now
+    session.flush()
+    record_event(
+        session, actor, "program.library_upgraded", entity="program", institution_id=program.institution_id,
+        program_id=program.id, before={"library_version": diff.from_version},
+        after={"library_version": diff.to_version, "added": [i.key for i in diff.added],
+               "retired": [i.key for i in diff.removed], "changed": [c.key for c in diff.changed]},
+    )
     session.commit()
     return diff

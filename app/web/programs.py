@@ -7,6 +7,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from app.auth.deps import Principal
 from app.auth.directory import people_of
 from app.checklists.router import CatalogDep
 from app.db import SessionDep
@@ -14,11 +15,11 @@ from app.errors import Conflict, Invalid
 from app.pagination import PageParams
 from app.programs import readiness as readiness_service
 from app.programs import service
+from app.programs.access import item_for_change, program_for
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
-from app.web.templating import make_templates
+from app.web.session import WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
-templates = make_templates()
 ALL_ITEMS = PageParams(limit=500, offset=0)
 
 
@@ -26,8 +27,10 @@ def _blank_to_none(value: str | None) -> str | None:
     return value if value else None
 
 
-def _program_context(session: SessionDep, catalog: CatalogDep, program_id: uuid.UUID) -> dict[str, Any]:
-    program = service.get_program(session, program_id)
+def _program_context(
+    session: SessionDep, catalog: CatalogDep, principal: Principal, program_id: uuid.UUID
+) -> dict[str, Any]:
+    program = program_for(session, principal.user, program_id)
     library = catalog.get(program.library_id, program.library_version)
     products = {p.id: p.name for p in library.products} if library else {}
     return {
@@ -41,6 +44,7 @@ def _program_context(session: SessionDep, catalog: CatalogDep, program_id: uuid.
 @router.get("/programs/{program_id}", response_class=HTMLResponse)
 def program_page(
     request: Request,
+    principal: WebPrincipal,
     program_id: uuid.UUID,
     session: SessionDep,
     catalog: CatalogDep,
@@ -51,14 +55,14 @@ def program_page(
     overdue: Annotated[bool, Query()] = False,
     saved: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
-    context = _program_context(session, catalog, program_id)
-    filters = ItemFilters(
-        area=area or None,
-        status=status or None,
-        owner_id=uuid.UUID(owner_id) if owner_id else None,
-        criticality=criticality or None,
-        overdue=True if overdue else None,
-    )
+    context = _program_context(session, catalog, principal, program_id)
+    try:
+        filters = ItemFilters.model_validate(
+            {"area": area or None, "status": status or None, "owner_id": owner_id or None,
+             "criticality": criticality or None, "overdue": True if overdue else None}
+        )
+    except ValidationError:
+        filters = ItemFilters()
     items, total = service.list_items(session, program_id, filters, ALL_ITEMS)
     context |= {
         "readiness": readiness_service.readiness(session, program_id),
@@ -67,17 +71,18 @@ def program_page(
         "filters": filters,
         "message": {"kind": "ok", "text": f"Saved {saved}."} if saved else None,
     }
-    return templates.TemplateResponse(request, "program.html", context)
+    return render(request, principal, "program.html", context)
 
 
 @router.get("/programs/{program_id}/items/{key}", response_class=HTMLResponse)
 def item_page(
-    request: Request, program_id: uuid.UUID, key: str, session: SessionDep, catalog: CatalogDep,
-    saved: Annotated[bool, Query()] = False,
+    request: Request, principal: WebPrincipal, program_id: uuid.UUID, key: str, session: SessionDep,
+    catalog: CatalogDep, saved: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
+    program_for(session, principal.user, program_id)
     item = service.read_item(session, program_id, key)
     message = {"kind": "ok", "text": "Saved."} if saved else None
-    return _item_page(request, session, catalog, item, form=_form_of(item), message=message)
+    return _item_page(request, principal, session, catalog, item, form=_form_of(item), message=message)
 
 
 def _form_of(item: ItemRead) -> dict[str, Any]:
@@ -92,6 +97,7 @@ def _form_of(item: ItemRead) -> dict[str, Any]:
 
 def _item_page(
     request: Request,
+    principal: Principal,
     session: SessionDep,
     catalog: CatalogDep,
     item: ItemRead,
@@ -101,7 +107,7 @@ def _item_page(
     message: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    context = _program_context(session, catalog, item.program_id)
+    context = _program_context(session, catalog, principal, item.program_id)
     program = context["program"]
     dependencies, _ = service.list_items(session, program.id, ItemFilters(), ALL_ITEMS)
     context |= {
@@ -112,17 +118,19 @@ def _item_page(
         "errors": errors or {},
         "message": message,
     }
-    return templates.TemplateResponse(request, "item.html", context, status_code=status_code)
+    return render(request, principal, "item.html", context, status_code=status_code)
 
 
 @router.post("/programs/{program_id}/items/{key}", response_class=HTMLResponse)
 def save_item(
     request: Request,
+    principal: WebPrincipal,
     program_id: uuid.UUID,
     key: str,
     session: SessionDep,
     catalog: CatalogDep,
     version: Annotated[int, Form()],
+    csrf_token: Annotated[str, Form()] = "",
     status: Annotated[str | None, Form()] = None,
     owner_id: Annotated[str, Form()] = "",
     due_date: Annotated[str, Form()] = "",
@@ -130,6 +138,8 @@ def save_item(
     na_justification: Annotated[str | None, Form()] = None,
     return_to: Annotated[str, Form()] = "row",
 ) -> Response:
+    principal.check_csrf(csrf_token)
+    item_for_change(session, principal.user, program_id, key)
     typed = {"status": status, "owner_id": owner_id, "due_date": due_date, "notes": notes,
              "na_justification": na_justification}
     fields: dict[str, Any] = {"owner_id": _blank_to_none(owner_id), "due_date": _blank_to_none(due_date)}
@@ -144,7 +154,7 @@ def save_item(
     status_code = 200
     try:
         update = ItemUpdate.model_validate(fields)
-        item, _ = service.update_item(session, program_id, key, update, version)
+        item, _ = service.update_item(session, program_id, key, update, version, actor=principal.user)
     except ValidationError as error:
         errors = {str(e["loc"][0]): e["msg"] for e in error.errors()}
         item, status_code = service.read_item(session, program_id, key), 422
@@ -165,9 +175,8 @@ def save_item(
         message = {"kind": "error", "text": "; ".join(f"{f.replace('_', ' ')}: {m}" for f, m in errors.items())}
     if return_to == "page" or "hx-request" not in request.headers:
         form = _form_of(item) if status_code == 409 else typed
-        return _item_page(request, session, catalog, item, form=form, errors=errors, message=message,
+        return _item_page(request, principal, session, catalog, item, form=form, errors=errors, message=message,
                           status_code=status_code)
-    context = _program_context(session, catalog, program_id) | {"item": item, "row_message": message}
+    context = _program_context(session, catalog, principal, program_id) | {"item": item, "row_message": message}
     # htmx swaps only 2xx by default; a conflict or error row is still the answer the user needs to see.
-    return templates.TemplateResponse(request, "_item_row.html", context, status_code=200,
-                                      headers={"X-Outcome": str(status_code)})
+    return render(request, principal, "_item_row.html", context, headers={"X-Outcome": str(status_code)})

@@ -5,33 +5,34 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.auth.service import institution_ids_of
 from app.checklists.router import CatalogDep
 from app.db import SessionDep
 from app.errors import NotFound
 from app.programs import service
 from app.programs.readiness import readiness_of_programs
-from app.web.templating import make_templates
+from app.web.session import WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
-templates = make_templates()
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard_page(request: Request, session: SessionDep) -> HTMLResponse:
-    programs = service.programs_of(session, None)
+def dashboard_page(request: Request, principal: WebPrincipal, session: SessionDep) -> HTMLResponse:
+    programs = service.programs_of(session, institution_ids_of(session, principal.user))
     readiness_by_program = readiness_of_programs(session, [program for _, program in programs])
     context = {"nav": "dashboard", "programs": programs, "readiness_by_program": readiness_by_program}
-    return templates.TemplateResponse(request, "dashboard.html", context)
+    return render(request, principal, "dashboard.html", context)
 
 
 @router.get("/libraries", response_class=HTMLResponse)
-def libraries_page(request: Request, catalog: CatalogDep) -> HTMLResponse:
-    return templates.TemplateResponse(request, "libraries.html", {"nav": "libraries", "libraries": catalog.all()})
+def libraries_page(request: Request, principal: WebPrincipal, catalog: CatalogDep) -> HTMLResponse:
+    return render(request, principal, "libraries.html", {"nav": "libraries", "libraries": catalog.all()})
 
 
 @router.get("/libraries/{library_id}/{version}", response_class=HTMLResponse)
 def library_page(
     request: Request,
+    principal: WebPrincipal,
     library_id: str,
     version: str,
     catalog: CatalogDep,
@@ -54,4 +55,4 @@ def library_page(
         "product_filter": product,
         "care_role": care_role,
     }
-    return templates.TemplateResponse(request, "library.html", context)
+    return render(request, principal, "library.html", context)

@@ -1,11 +1,23 @@
 """Browsing checklist libraries in a real browser."""
 
+import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Page, expect
+from sqlmodel import Session
 
-from tests.web.conftest import screenshot
+from tests.factories import make_institution, make_user
+from tests.web.conftest import PASSWORD, login, screenshot
 
 
-def test_library_page_filters_items_by_product_and_care_role(live_server: str, page: Page) -> None:
+@pytest.fixture
+def viewer(app: FastAPI, session: Session, live_server: str, page: Page) -> Page:
+    make_user(session, make_institution(session), roles=("viewer",), email="v@example.org", password=PASSWORD)
+    login(page, live_server, "v@example.org")
+    return page
+
+
+def test_library_page_filters_items_by_product_and_care_role(live_server: str, viewer: Page) -> None:
+    page = viewer
     page.goto(f"{live_server}/libraries")
     page.get_by_role("link", name="Minimal test library").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Minimal test library")
@@ -18,7 +30,8 @@ def test_library_page_filters_items_by_product_and_care_role(live_server: str, p
     screenshot(page, "library-filtered")
 
 
-def test_pages_are_keyboard_reachable_with_a_skip_link(live_server: str, page: Page) -> None:
+def test_pages_are_keyboard_reachable_with_a_skip_link(live_server: str, viewer: Page) -> None:
+    page = viewer
     page.goto(f"{live_server}/libraries")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()

@@ -8,13 +8,15 @@ from sqlmodel import Session
 
 from app.programs.service import read_item
 from tests.factories import make_institution, make_program, make_user
-from tests.web.conftest import screenshot
+from tests.web.conftest import PASSWORD, login, screenshot
+
+CHAMPION = "champion@riverside.example"
 
 
 def program_with_people(app: FastAPI, session: Session) -> uuid.UUID:
     institution = make_institution(session, "Riverside University Hospital")
-    make_user(session, institution, roles=("pharmacy_lead",), full_name="Sam Lindqvist")
-    make_user(session, institution, roles=("champion",), full_name="Maya Okafor")
+    make_user(session, institution, roles=("pharmacy_lead",), full_name="Sam Lindqvist", password=PASSWORD)
+    make_user(session, institution, roles=("champion",), full_name="Maya Okafor", email=CHAMPION, password=PASSWORD)
     return make_program(session, app.state.catalog, institution).id
 
 
@@ -22,6 +24,7 @@ def test_inline_change_saves_the_row_and_updates_readiness(
     app: FastAPI, session: Session, live_server: str, page: Page
 ) -> None:
     program_id = program_with_people(app, session)
+    login(page, live_server, CHAMPION)
     page.goto(f"{live_server}/programs/{program_id}")
     expect(page.get_by_role("heading", name="Not ready to dose the first patient")).to_be_visible()
     row = page.locator("#item-PAY-001")
@@ -41,8 +44,9 @@ def test_a_stale_row_says_someone_else_changed_it_and_shows_theirs(
     app: FastAPI, session: Session, live_server: str, browser: Browser
 ) -> None:
     program_id = program_with_people(app, session)
-    mine, theirs = browser.new_page(), browser.new_page()
+    mine, theirs = browser.new_context().new_page(), browser.new_context().new_page()
     for page in (mine, theirs):
+        login(page, live_server, CHAMPION)
         page.goto(f"{live_server}/programs/{program_id}")
     theirs.locator("#item-POL-001").get_by_label("Status").select_option("in_progress")
     theirs.locator("#item-POL-001").get_by_role("button", name="Save").click()
@@ -64,6 +68,7 @@ def test_without_javascript_the_form_posts_and_the_page_reloads(
     program_id = program_with_people(app, session)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    login(page, live_server, CHAMPION)
     page.goto(f"{live_server}/programs/{program_id}/items/PAY-001")
     page.get_by_label("Status").select_option("not_applicable")
     page.get_by_role("button", name="Save changes").click()
@@ -81,6 +86,7 @@ def test_dashboard_shows_each_program_with_its_gate(
     app: FastAPI, session: Session, live_server: str, page: Page
 ) -> None:
     program_id = program_with_people(app, session)
+    login(page, live_server, CHAMPION)
     page.goto(f"{live_server}/")
     card = page.get_by_role("article")
     expect(card).to_contain_text("Gate closed: 2 blockers")

@@ -1,0 +1,62 @@
+"""Request and response bodies of the accounts API."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.auth.roles import Role
+from app.text import Text
+
+Email = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class LoginRequest(BaseModel):
+    email: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    password: Annotated[Text, Field(min_length=1, max_length=1000)]
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    is_superuser: bool
+
+
+class LoginResponse(BaseModel):
+    user: UserRead
+    csrf_token: str = Field(description="Send as X-CSRF-Token on writes made with the session cookie")
+
+
+class TokenCreate(BaseModel):
+    name: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="Shown this once; store it now")
+
+
+class MemberRead(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    roles: list[Role]
+
+
+class MemberGrant(BaseModel):
+    email: Email
+    roles: Annotated[list[Role], Field(min_length=1)]

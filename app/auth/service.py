@@ -1,0 +1,211 @@
+"""Accounts, logins, sessions, API tokens and memberships."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session, col
+
+from app.audit.service import record_event
+from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
+from app.auth.roles import Role
+from app.auth.secrets import hash_password, new_token, token_hash, verify_password
+from app.clock import utcnow
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+
+SESSION_LIFETIME = timedelta(hours=12)
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+BAD_LOGIN = "email or password is incorrect"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session: Session, email: str, full_name: str, password: str | None = None, *, is_superuser: bool = False
+) -> User:
+    email = normalise_email(email)
+    if session.scalars(select(User).where(col(User.email) == email)).first():
+        raise Conflict(f"a user with email {email} already exists")
+    user = User(
+        email=email,
+        full_name=full_name,
+        password_hash=hash_password(password) if password else None,
+        is_superuser=is_superuser,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def create_admin(session: Session, email: str, full_name: str, password: str) -> User:
+    """The site-wide superuser, for set-up only (creating institutions and their first administrators)."""
+    return create_user(session, email, full_name, password, is_superuser=True)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.commit()
+
+
+def _recent_failures(session: Session, email: str) -> int:
+    since = utcnow() - LOCKOUT_WINDOW
+    query = select(func.count()).where(col(LoginFailure.email) == email, col(LoginFailure.at) >= since)
+    return session.scalar(query) or 0
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The user with this email and password. Unknown email and wrong password answer alike, in like time;
+    after repeated failures the email is locked for a while, whether or not such an account exists."""
+    email = normalise_email(email)
+    if _recent_failures(session, email) >= LOCKOUT_FAILURES:
+        raise TooManyRequests("too many failed logins; try again in 15 minutes")
+    user = session.scalars(select(User).where(col(User.email) == email)).first()
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        session.add(LoginFailure(email=email))
+        session.commit()
+        raise Unauthorized(BAD_LOGIN)
+    session.execute(delete(LoginFailure).where(col(LoginFailure.email) == email))
+    session.commit()
+    return user
+
+
+def check_password(user: User, password: str) -> None:
+    """Re-authentication at the moment of an electronic signature."""
+    if not verify_password(user.password_hash, password):
+        raise Unauthorized("the password is incorrect")
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    csrf_token: str
+    record: AuthSession
+
+
+def start_session(session: Session, user: User) -> NewSession:
+    token, csrf = new_token(), new_token()
+    record = AuthSession(
+        token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, expires_at=utcnow() + SESSION_LIFETIME
+    )
+    session.add(record)
+    session.commit()
+    return NewSession(token, csrf, record)
+
+
+def session_user(session: Session, token: str) -> tuple[User, AuthSession] | None:
+    row = session.execute(
+        select(User, AuthSession)
+        .join(AuthSession, col(AuthSession.user_id) == User.id)
+        .where(
+            col(AuthSession.token_hash) == token_hash(token),
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > utcnow(),
+            col(User.is_active),
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(
+        update(AuthSession).where(col(AuthSession.token_hash) == token_hash(token)).values(revoked_at=utcnow())
+    )
+    session.commit()
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token; the plain value is returned once and never stored."""
+    plain = "gtr_" + new_token()
+    record = ApiToken(user_id=user.id, name=name, token_hash=token_hash(plain), prefix=plain[:10])
+    session.add(record)
+    session.commit()
+    return record, plain
+
+
+def list_api_tokens(session: Session, user: User) -> Sequence[ApiToken]:
+    query = select(ApiToken).where(col(ApiToken.user_id) == user.id).order_by(col(ApiToken.created_at))
+    return session.scalars(query).all()
+
+
+def revoke_api_token(session: Session, user: User, token_id: uuid.UUID) -> ApiToken:
+    record = session.get(ApiToken, token_id)
+    if record is None or record.user_id != user.id:
+        raise NotFound("token not found")
+    record.revoked_at = record.revoked_at or utcnow()
+    session.add(record)
+    session.commit()
+    return record
+
+
+def token_user(session: Session, plain: str) -> User | None:
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, col(ApiToken.user_id) == User.id)
+        .where(col(ApiToken.token_hash) == token_hash(plain), col(ApiToken.revoked_at).is_(None), col(User.is_active))
+    ).first()
+    return row[0] if row else None
+
+
+def roles_in(session: Session, user: User, institution_id: uuid.UUID) -> set[Role]:
+    query = select(col(Membership.role)).where(
+        col(Membership.user_id) == user.id, col(Membership.institution_id) == institution_id
+    )
+    return {Role(role) for role in session.scalars(query)}
+
+
+def institution_ids_of(session: Session, user: User) -> list[uuid.UUID] | None:
+    """The institutions a user belongs to; `None` for a superuser, who sees every institution."""
+    if user.is_superuser:
+        return None
+    query = select(col(Membership.institution_id)).where(col(Membership.user_id) == user.id).distinct()
+    return list(session.scalars(query))
+
+
+def grant_roles(
+    session: Session, actor: User, institution_id: uuid.UUID, user: User, roles: Iterable[Role]
+) -> set[Role]:
+    """Give `user` these roles in the institution (those already held are kept); audited."""
+    held = roles_in(session, user, institution_id)
+    added = [role for role in roles if role not in held]
+    session.add_all(Membership(user_id=user.id, institution_id=institution_id, role=role) for role in added)
+    if added:
+        session.flush()
+        record_event(
+            session, actor, "membership.roles_granted", entity="membership", entity_key=user.email,
+            institution_id=institution_id, before={"roles": sorted(held)}, after={"roles": sorted(held | set(added))},
+        )
+    session.commit()
+    return held | set(added)
+
+
+def revoke_role(session: Session, actor: User, institution_id: uuid.UUID, user: User, role: Role) -> set[Role]:
+    held = roles_in(session, user, institution_id)
+    if role not in held:
+        raise NotFound(f"{user.email} does not hold the {role.value} role here")
+    session.execute(
+        delete(Membership).where(
+            col(Membership.user_id) == user.id,
+            col(Membership.institution_id) == institution_id,
+            col(Membership.role) == role.value,
+        )
+    )
+    record_event(
+        session, actor, "membership.role_revoked", entity="membership", entity_key=user.email,
+        institution_id=institution_id, before={"roles": sorted(held)}, after={"roles": sorted(held - {role})},
+    )
+    session.commit()
+    return held - {role}
+
+
+def user_by_email(session: Session, email: str) -> User:
+    user = session.scalars(select(User).where(col(User.email) == normalise_email(email))).first()
+    if user is None:
+        raise Invalid(f"no user with email {email}", field="email")
+    return user

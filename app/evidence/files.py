@@ -1,0 +1,116 @@
+"""Evidence files: what a file really is (by content, not name), and where its bytes live."""
+
+import hashlib
+import re
+import shutil
+import tempfile
+import unicodedata
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from app.errors import DomainError
+
+CHUNK = 1 << 16
+ZIP_KINDS = {
+    "word/": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
+
+
+class TooLarge(DomainError):
+    status_code = 413
+
+
+class UnsupportedType(DomainError):
+    status_code = 415
+
+
+def safe_name(name: str) -> str:
+    """The file's own name without any path, control characters or leading dots; never empty."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    base = base.strip().lstrip(".").strip()[:200]
+    return base or "evidence"
+
+
+def sniff(path: Path, name: str) -> str:
+    """The content type the bytes prove; a file whose name and content disagree is refused."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = Path(name).suffix.lower()
+    if head.startswith(b"%PDF-") and suffix == ".pdf":
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and suffix == ".png":
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff") and suffix in {".jpg", ".jpeg"}:
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        office = "[Content_Types].xml" in names
+        for prefix, (content_type, expected_suffix) in ZIP_KINDS.items():
+            if office and suffix == expected_suffix and any(n.startswith(prefix) for n in names):
+                return content_type
+    if suffix in {".csv", ".txt"}:
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if b"\x00" not in data:
+                return "text/csv" if suffix == ".csv" else "text/plain"
+    raise UnsupportedType(
+        f"file: '{name}' is not an accepted type (PDF, PNG, JPEG, DOCX, XLSX, CSV or plain text, "
+        "with a name that matches its content)"
+    )
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    sha256: str
+    size_bytes: int
+    content_type: str
+
+
+class LocalStorage:
+    """Files on disk under one directory, named by random id (never by the uploader's file name)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def save(self, source: BinaryIO, name: str, max_bytes: int) -> StoredFile:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        with tempfile.NamedTemporaryFile(dir=self.directory, delete=False, suffix=".part") as temp:
+            temp_path = Path(temp.name)
+            try:
+                while chunk := source.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge(f"file: larger than the {max_bytes // (1 << 20)} MB limit")
+                    digest.update(chunk)
+                    temp.write(chunk)
+            except BaseException:
+                temp_path.unlink(missing_ok=True)
+                raise
+        try:
+            content_type = sniff(temp_path, name)
+        except UnsupportedType:
+            temp_path.unlink(missing_ok=True)
+            raise
+        stored_name = uuid.uuid4().hex
+        shutil.move(temp_path, self.directory / stored_name)
+        return StoredFile(stored_name, digest.hexdigest(), size, content_type)
+
+    def path_of(self, stored_name: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{32}", stored_name):
+            raise ValueError("not a stored file name")
+        return self.directory / stored_name
+
+    def delete(self, stored_name: str) -> None:
+        self.path_of(stored_name).unlink(missing_ok=True)
