@@ -12,8 +12,12 @@ from app.config import Settings
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 checklists_cli = typer.Typer(help="Checklist libraries.", no_args_is_help=True)
+users_cli = typer.Typer(help="People and accounts.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(checklists_cli, name="checklists")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(audit_cli, name="audit")
 
 
 @cli.command()
@@ -61,17 +65,58 @@ def checklists_validate(path: Annotated[Path, typer.Argument(help="A library fil
         typer.echo(f"ok  {library.id} {library.version}: {len(library.items)} items in {len(library.areas)} areas")
 
 
+def _session(settings: Settings) -> Session:
+    from app.db import make_engine
+
+    return Session(make_engine(settings), expire_on_commit=False)
+
+
 @cli.command()
 def demo() -> None:
-    """Seed the demo institution and program (idempotent)."""
-    from app.db import make_engine
-    from app.demo import seed_demo
+    """Seed the demo institution, its people (one per role) and a program part-way through set-up."""
+    from app.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
+    from app.evidence.files import LocalStorage
 
     settings = Settings()
-    engine = make_engine(settings)
-    with Session(engine, expire_on_commit=False) as session:
-        program = seed_demo(session, load_catalog(settings.checklists_dir))
-    typer.echo(f"demo program '{program.title}' ({program.id})")
+    with _session(settings) as session:
+        program = seed_demo(session, load_catalog(settings.checklists_dir), LocalStorage(settings.evidence_dir))
+        typer.echo(f"demo program '{program.title}' ({program.id})")
+    typer.echo(f"log in as any of these, password '{DEMO_PASSWORD}':")
+    for person in DEMO_PEOPLE:
+        typer.echo(f"  {person.email:<32} {', '.join(r.label for r in person.roles)}")
+
+
+@users_cli.command("create-admin")
+def users_create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    full_name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create the site-wide superuser (set-up only: institutions and their first administrators)."""
+    from app.auth.service import create_admin
+    from app.errors import DomainError
+
+    with _session(Settings()) as session:
+        try:
+            user = create_admin(session, email, full_name, password)
+        except DomainError as error:
+            typer.echo(error.detail, err=True)
+            raise typer.Exit(code=1) from None
+    typer.echo(f"superuser {user.email} created")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; name the first event altered or removed."""
+    from app.audit.service import verify_chain
+
+    with _session(Settings()) as session:
+        report = verify_chain(session)
+    if report.valid:
+        typer.echo(f"audit chain intact: {report.events} events")
+        return
+    typer.echo(f"audit chain BROKEN at event {report.first_bad_seq}: {report.problem}", err=True)
+    raise typer.Exit(code=1)
 
 
 def main() -> None:

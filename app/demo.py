@@ -1,6 +1,7 @@
 """A realistic demo institution: a hemophilia B program part-way through set-up, so a first run shows
 something real. Deterministic (seeded), and idempotent: running it twice changes nothing."""
 
+import io
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,15 +11,22 @@ from sqlmodel import Session, col
 
 from app.auth.models import Membership, User
 from app.auth.roles import Role
+from app.auth.secrets import hash_password
 from app.checklists.loader import Catalog
 from app.checklists.schema import CareRole
 from app.clock import today, utcnow
+from app.errors import Conflict
+from app.evidence.files import LocalStorage
+from app.evidence.service import add_evidence
 from app.programs import service
 from app.programs.models import Institution, ItemStatus, Program, ProgramItem
 from app.programs.schemas import ProgramCreate
+from app.signoffs.models import Meaning
+from app.signoffs.service import sign_off_item
 
 DEMO_INSTITUTION = "Riverside University Hospital"
 DEMO_LIBRARY = "hemophilia-gt"
+DEMO_PASSWORD = "gtready-demo"  # noqa: S105  (documented in the README; demo data only)
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ DEMO_PEOPLE = (
 )
 
 
-def seed_demo(session: Session, catalog: Catalog) -> Program:
+def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Program:
     """Create the demo institution, its people and one program part-way through set-up (once)."""
     existing = session.scalars(select(Institution).where(col(Institution.name) == DEMO_INSTITUTION)).first()
     if existing is not None:
@@ -48,7 +56,7 @@ def seed_demo(session: Session, catalog: Catalog) -> Program:
     institution = service.create_institution(session, DEMO_INSTITUTION)
     people = {}
     for person in DEMO_PEOPLE:
-        user = User(email=person.email, full_name=person.full_name)
+        user = User(email=person.email, full_name=person.full_name, password_hash=hash_password(DEMO_PASSWORD))
         session.add(user)
         session.flush()
         session.add_all(Membership(user_id=user.id, institution_id=institution.id, role=r) for r in person.roles)
@@ -66,6 +74,7 @@ def seed_demo(session: Session, catalog: Catalog) -> Program:
         ),
     )
     _progress(session, program, people)
+    _sign_some(session, storage, program, people)
     return program
 
 
@@ -85,3 +94,35 @@ def _progress(session: Session, program: Program, people: dict[Role, User]) -> N
             item.status = ItemStatus.IN_PROGRESS
             item.notes = "Draft circulated for comment."
     session.commit()
+
+
+def _demo_pdf(item: ProgramItem, kind: str) -> bytes:
+    text = f"Demo evidence ({kind.replace('_', ' ')}) for {item.key}: {item.title}"
+    return b"%PDF-1.4\n% " + text.encode("ascii", "replace") + b"\n%%EOF\n"
+
+
+def _sign_some(session: Session, storage: LocalStorage, program: Program, people: dict[Role, User]) -> None:
+    """Sign about half of the finished items, through the same rules a lead would meet (evidence, dependencies)."""
+    done = session.scalars(
+        select(ProgramItem)
+        .where(col(ProgramItem.program_id) == program.id, col(ProgramItem.status) == ItemStatus.DONE)
+        .order_by(col(ProgramItem.position))
+    ).all()
+    for index, item in enumerate(done):
+        if index % 2:
+            continue
+        signer = people.get(Role(item.signoff_role))
+        if signer is None:
+            continue
+        for kind in item.evidence_kinds:
+            add_evidence(
+                session, storage, signer, program, item, source=io.BytesIO(_demo_pdf(item, kind)),
+                filename=f"{item.key.lower()}-{kind}.pdf", kind=kind, expires_on=None, max_bytes=1 << 20,
+            )
+        try:
+            sign_off_item(
+                session, signer, program, item.key, password=DEMO_PASSWORD, meaning=Meaning.APPROVED,
+                statement="Reviewed for the demo.", expected_version=item.version,
+            )
+        except Conflict:  # a dependency is not signed yet: leave it done, as in real life
+            session.rollback()

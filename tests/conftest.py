@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.auth.roles import Role
 from app.auth.service import create_admin, create_api_token
 from app.config import PROJECT_ROOT, Settings
 from app.main import create_app
+from app.programs.models import Institution, Program
 from tests import db_harness
+from tests.factories import make_institution, make_program, make_user
 
 FIXTURE_CHECKLISTS = Path(__file__).parent / "fixtures" / "checklists"
 REAL_CHECKLISTS = PROJECT_ROOT / "checklists"
@@ -88,3 +92,38 @@ def client(client_for: Callable[[User], TestClient], superuser: User) -> TestCli
 def anonymous(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+PASSWORD = "a long demo passphrase"
+
+
+@dataclass
+class Team:
+    """One institution with a program and a person (and an API client) for each role."""
+
+    institution: Institution
+    program: Program
+    people: dict[str, User]
+    clients: dict[str, TestClient]
+
+    def url(self, path: str = "") -> str:
+        return f"/api/programs/{self.program.id}{path}"
+
+
+@pytest.fixture
+def team(app: FastAPI, session: Session, client_for: Callable[[User], TestClient]) -> Team:
+    institution = make_institution(session, "Riverside University Hospital")
+    people = {
+        role.value: make_user(session, institution, roles=(role.value,), email=f"{role.value}@riverside.example",
+                              full_name=role.label, password=PASSWORD)
+        for role in Role
+    }
+    program = make_program(session, app.state.catalog, institution)
+    return Team(institution, program, people, {role: client_for(user) for role, user in people.items()})
+
+
+@pytest.fixture
+def outsider(session: Session, client_for: Callable[[User], TestClient]) -> TestClient:
+    """A champion of another institution."""
+    other = make_institution(session, "Elsewhere General")
+    return client_for(make_user(session, other, roles=("champion",), password=PASSWORD))

@@ -29,17 +29,26 @@ def test_validate_fails_with_file_and_line(tmp_path: Path) -> None:
     assert "nothing loaded" in result.output
 
 
-def test_db_upgrade_then_demo_is_idempotent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_db_upgrade_demo_audit_verify_and_create_admin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from tests import db_harness
 
     url = db_harness.fresh_database_url(tmp_path, "cli")
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("GTREADY_DATA_DIR", str(tmp_path / "data"))
     try:
         assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
         first = runner.invoke(cli, ["demo"])
         second = runner.invoke(cli, ["demo"])
         assert first.exit_code == 0, first.output
         assert first.output == second.output and "Commercial gene therapy for hemophilia B" in first.output
+        assert "pharmacy@riverside.example       Pharmacy lead" in first.output
+        verified = runner.invoke(cli, ["audit", "verify"])
+        assert verified.exit_code == 0 and "audit chain intact" in verified.output
+        admin = ["users", "create-admin", "--email", "root@example.org", "--full-name", "Root",
+                 "--password", "pw-123456"]
+        assert runner.invoke(cli, admin).output == "superuser root@example.org created\n"
+        again = runner.invoke(cli, admin)
+        assert again.exit_code == 1 and "already exists" in again.output
     finally:
         if db_harness.USE_POSTGRES:
             db_harness.drop_postgres_database(url)

@@ -1,0 +1,89 @@
+"""Every read and write is scoped to the caller's institutions; roles gate writes with a 403 naming the role."""
+
+import re
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth.roles import Role
+from tests.conftest import Team
+
+EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0"}
+
+
+def test_every_institution_scoped_route_answers_404_to_another_institution(
+    app: FastAPI, team: Team, outsider: TestClient
+) -> None:
+    """Generated from the app's own route table (its OpenAPI paths), so a new endpoint cannot skip the check."""
+    ids = {"program_id": str(team.program.id), "institution_id": str(team.institution.id),
+           "user_id": str(team.people["viewer"].id)}
+    checked = []
+    for path, operations in app.openapi()["paths"].items():
+        params = set(re.findall(r"{(\w+)}", path))
+        if not params & {"program_id", "institution_id"}:
+            continue
+        concrete = path
+        for name in params:
+            concrete = concrete.replace(f"{{{name}}}", ids.get(name) or EXAMPLE_VALUES[name])
+        for method, operation in operations.items():
+            body = VALID_BODIES.get((method, path), {})
+            if "multipart/form-data" in str(operation.get("requestBody", {})):
+                response = outsider.request(method, concrete, files={"file": ("a.txt", b"x")}, data={"kind": "other"})
+            else:
+                response = outsider.request(method, concrete, params={"to_version": "1.1.0"}, json=body)
+            assert response.status_code == 404, f"{method.upper()} {path}: {response.status_code} {response.text}"
+            checked.append(f"{method} {path}")
+    assert len(checked) >= 15, checked
+
+
+VALID_BODIES = {
+    ("post", "/api/institutions/{institution_id}/programs"): {
+        "title": "x", "library_id": "mini", "products": ["hemgenix"], "care_role": "hub"},
+    ("patch", "/api/programs/{program_id}/items/{key}"): {"notes": "x", "version": 1},
+    ("post", "/api/programs/{program_id}/items/{key}/signoffs"): {
+        "password": "x", "meaning": "approved", "version": 1},
+    ("post", "/api/programs/{program_id}/library-upgrade"): {"to_version": "1.1.0"},
+    ("post", "/api/institutions/{institution_id}/members"): {"email": "a@b.org", "roles": ["viewer"]},
+}
+
+
+def test_other_institution_resources_look_absent(team: Team, outsider: TestClient) -> None:
+    for path in ("", "/items", "/items/PHARM-001", "/readiness", "/signoffs", "/evidence", "/audit"):
+        response = outsider.get(team.url(path))
+        assert response.status_code == 404, path
+    response = outsider.patch(team.url("/items/PAY-001"), json={"notes": "x", "version": 1})
+    assert response.status_code == 404
+
+
+def test_viewer_reads_but_cannot_change_and_is_told_which_role_is_needed(team: Team) -> None:
+    viewer = team.clients["viewer"]
+    assert viewer.get(team.url("/items")).status_code == 200
+    response = viewer.patch(team.url("/items/PAY-001"), json={"notes": "x", "version": 1})
+    assert response.status_code == 403
+    assert response.json()["required_roles"] == ["administrator", "champion", "finance_lead"]
+
+
+def test_area_lead_changes_only_items_of_their_role(team: Team) -> None:
+    pharmacy = team.clients["pharmacy_lead"]
+    assert pharmacy.patch(team.url("/items/PHARM-001"), json={"notes": "ok", "version": 1}).status_code == 200
+    assert pharmacy.patch(team.url("/items/PAY-001"), json={"notes": "no", "version": 1}).status_code == 403
+
+
+def test_institutions_list_shows_only_mine_and_only_superusers_create(team: Team, outsider: TestClient) -> None:
+    names = [i["name"] for i in team.clients["viewer"].get("/api/institutions").json()["items"]]
+    assert names == ["Riverside University Hospital"]
+    assert team.clients["administrator"].post("/api/institutions", json={"name": "New"}).status_code == 403
+
+
+def test_administrators_grant_and_revoke_roles(team: Team, session: Session) -> None:
+    admin = team.clients["administrator"]
+    url = f"/api/institutions/{team.institution.id}/members"
+    granted = admin.post(url, json={"email": "viewer@riverside.example", "roles": ["education_lead"]})
+    assert granted.status_code == 200 and granted.json()["roles"] == ["education_lead", "viewer"]
+    viewer_id = team.people["viewer"].id
+    revoked = admin.delete(f"{url}/{viewer_id}/roles/education_lead")
+    assert revoked.json()["roles"] == ["viewer"]
+    assert team.clients["champion"].post(url, json={"email": "viewer@riverside.example",
+                                                   "roles": ["champion"]}).status_code == 403
+    assert Role.VIEWER.value in [r for m in admin.get(url).json() for r in m["roles"]]
