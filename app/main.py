@@ -20,6 +20,7 @@ from app.web.accounts import router as web_accounts_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
 from app.web.session import LoginRequired, redirect_to_login
+from app.web.signoffs import router as web_signoffs_router
 from app.web.templating import STATIC_DIR
 
 
@@ -47,5 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_accounts_router)
     app.include_router(web_router)
     app.include_router(web_programs_router)
+    app.include_router(web_signoffs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -195,3 +195,25 @@ def signoff_records(
 def signoff_record(session: Session, signoff: SignOff) -> SignOffRead:
     """One signature as the register shows it."""
     return next(r for r in signoff_records(session, signoff.program_id, signoff.item_key) if r.id == signoff.id)
+
+
+def signoff_queue(session: Session, user: User) -> list[tuple[Program, ProgramItem]]:
+    """Items awaiting a signature from a role the user holds, across their institutions, oldest due first."""
+    from app.auth.models import Membership
+
+    rows = session.execute(
+        select(Program, ProgramItem)
+        .join(ProgramItem, col(ProgramItem.program_id) == Program.id)
+        .join(
+            Membership,
+            (col(Membership.institution_id) == Program.institution_id)
+            & (col(Membership.role) == ProgramItem.signoff_role),
+        )
+        .where(
+            col(Membership.user_id) == user.id,
+            col(ProgramItem.status) == ItemStatus.DONE,
+            ~col(ProgramItem.retired),
+        )
+        .order_by(col(ProgramItem.due_date).is_(None), col(ProgramItem.due_date), col(ProgramItem.position))
+    ).all()
+    return [(program, item) for program, item in rows]

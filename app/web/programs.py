@@ -9,14 +9,17 @@ from pydantic import ValidationError
 
 from app.auth.deps import Principal
 from app.auth.directory import people_of
+from app.auth.service import roles_in
 from app.checklists.router import CatalogDep
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
+from app.evidence.service import item_evidence
 from app.pagination import PageParams
 from app.programs import readiness as readiness_service
 from app.programs import service
 from app.programs.access import item_for_change, program_for
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
+from app.signoffs.service import signoff_records
 from app.web.session import WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
@@ -77,12 +80,14 @@ def program_page(
 @router.get("/programs/{program_id}/items/{key}", response_class=HTMLResponse)
 def item_page(
     request: Request, principal: WebPrincipal, program_id: uuid.UUID, key: str, session: SessionDep,
-    catalog: CatalogDep, saved: Annotated[bool, Query()] = False,
+    catalog: CatalogDep, saved: Annotated[bool, Query()] = False, done: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
     program_for(session, principal.user, program_id)
     item = service.read_item(session, program_id, key)
-    message = {"kind": "ok", "text": "Saved."} if saved else None
-    return _item_page(request, principal, session, catalog, item, form=_form_of(item), message=message)
+    outcomes = {"evidence": "Evidence uploaded.", "signed": "Signed off.", "revoked": "Sign-off revoked."}
+    text = "Saved." if saved else outcomes.get(done)
+    message = {"kind": "ok", "text": text} if text else None
+    return item_page_response(request, principal, session, catalog, item, form=_form_of(item), message=message)
 
 
 def _form_of(item: ItemRead) -> dict[str, Any]:
@@ -95,7 +100,7 @@ def _form_of(item: ItemRead) -> dict[str, Any]:
     }
 
 
-def _item_page(
+def item_page_response(
     request: Request,
     principal: Principal,
     session: SessionDep,
@@ -106,11 +111,19 @@ def _item_page(
     errors: dict[str, str] | None = None,
     message: dict[str, str] | None = None,
     status_code: int = 200,
+    sign_form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     context = _program_context(session, catalog, principal, item.program_id)
     program = context["program"]
     dependencies, _ = service.list_items(session, program.id, ItemFilters(), ALL_ITEMS)
+    my_roles = {r.value for r in roles_in(session, principal.user, program.institution_id)}
     context |= {
+        "my_roles": my_roles,
+        "can_change": bool(my_roles & {"champion", "administrator", item.signoff_role}),
+        "can_sign": item.status == "done" and item.signoff_role in my_roles,
+        "evidence": item_evidence(session, item.id),
+        "signoffs": signoff_records(session, program.id, item.key),
+        "sign_form": sign_form or {},
         "item": item,
         "area_title": next((a["title"] for a in program.areas if a["id"] == item.area), item.area),
         "dependencies": [d for d in dependencies if d.key in item.depends_on],
@@ -175,7 +188,7 @@ def save_item(
         message = {"kind": "error", "text": "; ".join(f"{f.replace('_', ' ')}: {m}" for f, m in errors.items())}
     if return_to == "page" or "hx-request" not in request.headers:
         form = _form_of(item) if status_code == 409 else typed
-        return _item_page(request, principal, session, catalog, item, form=form, errors=errors, message=message,
+        return item_page_response(request, principal, session, catalog, item, form=form, errors=errors, message=message,
                           status_code=status_code)
     context = _program_context(session, catalog, principal, program_id) | {"item": item, "row_message": message}
     # htmx swaps only 2xx by default; a conflict or error row is still the answer the user needs to see.
