@@ -18,6 +18,8 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import migrate  # noqa: E402
+from app.auth.roles import Role  # noqa: E402
+from app.auth.service import create_api_token, create_user, grant_roles  # noqa: E402
 from app.checklists.loader import load_catalog  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
@@ -31,7 +33,7 @@ ITEMS = 250
 LEVELS = {1: 300, 10: 1500, 50: 3000}  # clients -> request budget (each run is also capped at 15 s)
 
 
-def seed(database_url: str) -> tuple[uuid.UUID, list[str]]:
+def seed(database_url: str) -> tuple[uuid.UUID, list[str], str]:
     """A program of ITEMS items from the shipped library (padded with generic items if it has fewer)."""
     settings = Settings(database_url=database_url)
     migrate.upgrade(settings)
@@ -54,11 +56,14 @@ def seed(database_url: str) -> tuple[uuid.UUID, list[str]]:
         )
         session.commit()
         keys = [k for (k,) in session.query(ProgramItem.key).filter_by(program_id=program.id).all()]
+        champion = create_user(session, "champion@bench.example", "Bench Champion")
+        grant_roles(session, None, institution.id, champion, [Role.CHAMPION])
+        _, token = create_api_token(session, champion, "bench")
     engine.dispose()
-    return program.id, keys
+    return program.id, keys, token
 
 
-def measure(base_url: str, program_id: uuid.UUID, keys: list[str]) -> list[LoadResult]:
+def measure(base_url: str, program_id: uuid.UUID, keys: list[str], token: str) -> list[LoadResult]:
     versions: dict[int, int] = {}
 
     async def trivial(client: httpx.AsyncClient, _: int) -> httpx.Response:
@@ -85,7 +90,7 @@ def measure(base_url: str, program_id: uuid.UUID, keys: list[str]) -> list[LoadR
     for clients, budget in LEVELS.items():
         for name, request in (("trivial", trivial), ("item list", item_list), ("dashboard", dashboard),
                               ("item update", item_update)):
-            results.append(run_load(base_url, name, request, clients, budget, max_seconds=15))
+            results.append(run_load(base_url, name, request, clients, budget, max_seconds=15, token=token))
     return results
 
 
@@ -106,9 +111,9 @@ def report(database: str, results: list[LoadResult]) -> list[dict[str, Any]]:
 
 
 def run_on(database: str, database_url: str) -> list[dict[str, Any]]:
-    program_id, keys = seed(database_url)
+    program_id, keys, token = seed(database_url)
     with running_server(database_url) as base_url:
-        return report(database, measure(base_url, program_id, keys))
+        return report(database, measure(base_url, program_id, keys, token))
 
 
 def main(postgres_url: str | None = None) -> list[dict[str, Any]]:

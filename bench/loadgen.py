@@ -27,7 +27,7 @@ class LoadResult:
 
 
 async def _run(
-    base_url: str, name: str, request: RequestFn, clients: int, total: int, max_seconds: float
+    base_url: str, name: str, request: RequestFn, clients: int, total: int, max_seconds: float, token: str | None
 ) -> LoadResult:
     latencies: list[float] = []
     errors = 0
@@ -35,7 +35,8 @@ async def _run(
     deadline = time.perf_counter() + max_seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30, headers=headers) as client:
 
         async def worker(worker_id: int) -> None:
             nonlocal remaining, errors
@@ -56,6 +57,12 @@ async def _run(
 
 
 def run_load(
-    base_url: str, name: str, request: RequestFn, clients: int, total: int, max_seconds: float = 20.0
+    base_url: str,
+    name: str,
+    request: RequestFn,
+    clients: int,
+    total: int,
+    max_seconds: float = 20.0,
+    token: str | None = None,
 ) -> LoadResult:
-    return asyncio.run(_run(base_url, name, request, clients, total, max_seconds))
+    return asyncio.run(_run(base_url, name, request, clients, total, max_seconds, token))

@@ -169,7 +169,7 @@ def institution_ids_of(session: Session, user: User) -> list[uuid.UUID] | None:
 
 
 def grant_roles(
-    session: Session, actor: User, institution_id: uuid.UUID, user: User, roles: Iterable[Role]
+    session: Session, actor: User | None, institution_id: uuid.UUID, user: User, roles: Iterable[Role]
 ) -> set[Role]:
     """Give `user` these roles in the institution (those already held are kept); audited."""
     held = roles_in(session, user, institution_id)
