@@ -105,6 +105,35 @@ def users_create_admin(
     typer.echo(f"superuser {user.email} created")
 
 
+@cli.command()
+def report(
+    program_id: Annotated[str, typer.Argument(help="The program's id")],
+    out: Annotated[Path, typer.Option(help="Where to write the PDF")] = Path("readiness-report.pdf"),
+    kind: Annotated[str, typer.Option(help="full or executive")] = "full",
+    prepared_for: Annotated[str, typer.Option(help="Who it is for")] = "Gene therapy program steering committee",
+) -> None:
+    """Generate, store and write a PDF readiness report of a program."""
+    import uuid as uuid_module
+
+    from app.errors import DomainError
+    from app.programs.service import get_program
+    from app.reports.schemas import ReportKind
+    from app.reports.service import generate_report
+
+    settings = Settings()
+    with _session(settings) as session:
+        try:
+            program = get_program(session, uuid_module.UUID(program_id))
+            stored = generate_report(
+                session, load_catalog(settings.checklists_dir), None, program, ReportKind(kind), prepared_for
+            )
+        except (DomainError, ValueError) as error:
+            typer.echo(getattr(error, "detail", str(error)), err=True)
+            raise typer.Exit(code=1) from None
+        out.write_bytes(stored.pdf)
+        typer.echo(f"{stored.number}: {stored.pages} pages written to {out} (data SHA-256 {stored.data_sha256})")
+
+
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Recompute the audit hash chain; name the first event altered or removed."""

@@ -15,6 +15,7 @@ from app.errors import install_error_handlers
 from app.evidence.router import router as evidence_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.programs.router import router as programs_router
+from app.reports.router import router as reports_router
 from app.signoffs.router import router as signoffs_router
 from app.web.accounts import router as web_accounts_router
 from app.web.programs import router as web_programs_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(signoffs_router)
     app.include_router(evidence_router)
     app.include_router(audit_router)
+    app.include_router(reports_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_router)

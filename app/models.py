@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
 from app.evidence.models import Evidence
 from app.programs.models import Institution, Program, ProgramItem
+from app.reports.models import Report
 from app.signoffs.models import Revocation, SignOff
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Membership",
     "Program",
     "ProgramItem",
+    "Report",
     "Revocation",
     "SignOff",
     "User",

@@ -85,10 +85,10 @@ def item_definition(item: ItemDef) -> dict[str, Any]:
 
 
 def applicable_definitions(library: Library, products: Sequence[str], care_role: str) -> list[ItemDef]:
-    """Applicable items in area order, with dependencies on inapplicable items dropped (they can never be
+    """Applicable items in area then id order, with dependencies on inapplicable items dropped (they can never be
     signed)."""
     area_order = {area.id: index for index, area in enumerate(library.areas)}
-    items = sorted(library.applicable_items(products, care_role), key=lambda item: area_order[item.area])
+    items = sorted(library.applicable_items(products, care_role), key=lambda item: (area_order[item.area], item.id))
     keys = {item.id for item in items}
     return [item.model_copy(update={"depends_on": [d for d in item.depends_on if d in keys]}) for item in items]
 

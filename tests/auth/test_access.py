@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.auth.roles import Role
 from tests.conftest import Team
 
-EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0"}
+EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0", "register": "items", "fmt": "csv"}
 
 
 def test_every_institution_scoped_route_answers_404_to_another_institution(
@@ -45,6 +45,7 @@ VALID_BODIES = {
         "password": "x", "meaning": "approved", "version": 1},
     ("post", "/api/programs/{program_id}/library-upgrade"): {"to_version": "1.1.0"},
     ("post", "/api/institutions/{institution_id}/members"): {"email": "a@b.org", "roles": ["viewer"]},
+    ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
 }
 
 

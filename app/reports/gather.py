@@ -1,0 +1,176 @@
+"""Collect what a report says from the database, in a constant number of queries, into `ReportData`.
+
+All judgement (what is a risk, what changed) happens here, so templates only lay out finished facts."""
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.checklists.loader import Catalog
+from app.evidence.service import program_evidence
+from app.pagination import PageParams
+from app.programs.models import ItemStatus, Program
+from app.programs.readiness import readiness
+from app.programs.schemas import ItemFilters, ItemRead, Readiness
+from app.programs.service import get_institution, list_items
+from app.reports.models import Report
+from app.reports.schemas import (
+    EvidenceEntry,
+    RegisterEntry,
+    ReportArea,
+    ReportBlocker,
+    ReportChanges,
+    ReportData,
+    ReportItem,
+    ReportKind,
+    ReportRisk,
+    ReportSignature,
+)
+from app.signoffs.schemas import SignOffRead
+from app.signoffs.service import signoff_records
+
+EVERY_ITEM = PageParams(limit=1_000_000, offset=0)
+
+
+def data_hash(data: ReportData) -> str:
+    """SHA-256 of the snapshot's canonical JSON: what the PDF footer and the verification endpoint show."""
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _standing_signatures(records: list[SignOffRead]) -> dict[str, ReportSignature]:
+    signatures: dict[str, ReportSignature] = {}
+    for record in records:  # newest first: the first unrevoked one stands
+        if record.revocation is None and record.item_key not in signatures:
+            signatures[record.item_key] = ReportSignature(
+                signer_name=record.signer_name, role=record.role, meaning=record.meaning.value,
+                signed_at=record.signed_at,
+            )
+    return signatures
+
+
+def _area_sections(
+    summary: Readiness, items: list[ItemRead], signatures: dict[str, ReportSignature]
+) -> list[ReportArea]:
+    by_area: dict[str, list[ReportItem]] = {}
+    for item in items:
+        signature = signatures.get(item.key) if item.status == ItemStatus.SIGNED_OFF else None
+        by_area.setdefault(item.area, []).append(
+            ReportItem(
+                key=item.key, title=item.title, criticality=item.criticality, status=item.status,
+                owner_name=item.owner_name, due_date=item.due_date, overdue=item.overdue, lapsed=item.lapsed,
+                lapses_on=item.lapses_on, notes=item.notes, signature=signature,
+            )
+        )
+    return [
+        ReportArea(
+            id=area.id, title=area.title, ratio=area.ratio, completed_weight=area.completed_weight,
+            total_weight=area.total_weight, overdue=area.overdue, lapsed=area.lapsed, items=by_area.get(area.id, []),
+        )
+        for area in summary.areas
+    ]
+
+
+def _top_risks(summary: Readiness, areas: list[ReportArea]) -> list[ReportRisk]:
+    risks = []
+    if not summary.gate.open:
+        plural = "s keep" if len(summary.gate.blocking) != 1 else " keeps"
+        risks.append(ReportRisk(severity="high", text=f"{len(summary.gate.blocking)} blocker{plural} the "
+                                "first-patient gate closed."))
+    if summary.lapsed:
+        risks.append(ReportRisk(severity="high", text=f"{summary.lapsed} signed-off item(s) have lapsed and need "
+                                "renewal."))
+    if summary.overdue:
+        risks.append(ReportRisk(severity="moderate", text=f"{summary.overdue} item(s) are past their due date."))
+    for area in sorted(areas, key=lambda a: a.ratio):
+        if area.ratio < 0.5 and len(risks) < 6:
+            risks.append(ReportRisk(severity="moderate", text=f"{area.title} is {area.ratio:.0%} ready."))
+    unowned = sum(1 for a in areas for i in a.items if i.owner_name is None and i.status != ItemStatus.SIGNED_OFF)
+    if unowned:
+        risks.append(ReportRisk(severity="moderate", text=f"{unowned} open item(s) have no owner."))
+    return risks
+
+
+def _changes(previous: Report | None, summary: Readiness, signed_now: dict[str, str]) -> ReportChanges:
+    if previous is None:
+        return ReportChanges(previous_number=None, previous_date=None, newly_signed=[], overall_delta=None,
+                             area_deltas={})
+    # Read only what is compared, so snapshots written by older versions stay comparable.
+    before_areas = previous.data.get("areas", [])
+    signed_before = {
+        i["key"] for a in before_areas for i in a.get("items", []) if i.get("status") == ItemStatus.SIGNED_OFF
+    }
+    ratios_before = {a["id"]: float(a.get("ratio", 0.0)) for a in before_areas}
+    return ReportChanges(
+        previous_number=previous.number,
+        previous_date=previous.created_at,
+        newly_signed=[f"{key} {title}" for key, title in signed_now.items() if key not in signed_before],
+        overall_delta=round(summary.overall_ratio - float(previous.data.get("overall_ratio", 0.0)), 4),
+        area_deltas={a.id: round(a.ratio - ratios_before.get(a.id, 0.0), 4) for a in summary.areas},
+    )
+
+
+def gather(
+    session: Session,
+    catalog: Catalog,
+    program: Program,
+    *,
+    number: str,
+    kind: ReportKind,
+    prepared_for: str,
+    prepared_by: str,
+    now: datetime,
+) -> ReportData:
+    """Everything the report prints, as of `now`."""
+    institution = get_institution(session, program.institution_id)
+    summary = readiness(session, program.id)
+    items, _ = list_items(session, program.id, ItemFilters(), EVERY_ITEM)
+    records = signoff_records(session, program.id)
+    evidence = program_evidence(session, program.id)
+    previous = session.scalars(
+        select(Report).where(col(Report.program_id) == program.id).order_by(col(Report.created_at).desc()).limit(1)
+    ).first()
+    library = catalog.get(program.library_id, program.library_version)
+    names = {p.id: p.name for p in library.products} if library else {}
+    titles = {item.key: item.title for item in items}
+    areas = _area_sections(summary, items, _standing_signatures(records))
+    signed_now = {i.key: i.title for a in areas for i in a.items if i.status == ItemStatus.SIGNED_OFF}
+    return ReportData(
+        number=number,
+        kind=kind,
+        generated_at=now,
+        prepared_for=prepared_for,
+        prepared_by=prepared_by,
+        institution=institution.name,
+        program_id=program.id,
+        program_title=program.title,
+        products=[names.get(p, p) for p in program.products],
+        care_role=program.care_role,
+        library=f"{program.library_id} {program.library_version}",
+        overall_ratio=summary.overall_ratio,
+        areas=areas,
+        gate_open=summary.gate.open,
+        blocking=[ReportBlocker(key=b.key, title=b.title, area=b.area, reason=b.reason) for b in summary.gate.blocking],
+        overdue=summary.overdue,
+        lapsed=summary.lapsed,
+        top_risks=_top_risks(summary, areas),
+        changes=_changes(previous, summary, signed_now),
+        signoff_register=[
+            RegisterEntry(
+                item_key=r.item_key, signer_name=r.signer_name, role=r.role, meaning=r.meaning.value,
+                statement=r.statement, signed_at=r.signed_at,
+                revoked=(f"by {r.revocation.revoked_by_name} on {r.revocation.revoked_at:%Y-%m-%d}: "
+                         f"{r.revocation.reason}") if r.revocation else None,
+            )
+            for r in records
+            if r.item_key in titles
+        ],
+        evidence=[
+            EvidenceEntry(item_key=e.item_key, file=e.original_name, kind=e.kind, sha256=e.sha256,
+                          uploaded_by=e.uploaded_by_name, uploaded_at=e.uploaded_at, expires_on=e.expires_on)
+            for e in evidence
+        ],
+    )

@@ -1,0 +1,30 @@
+"""Stored readiness reports: immutable snapshots of the data and the PDF made from it.
+
+Kept in the database (not the local disk) so every replica serves the same reports."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, LargeBinary, String
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "reports"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    number: str = Field(max_length=32, unique=True)  # GTR-2026-000123
+    program_id: uuid.UUID = Field(foreign_key="programs.id", index=True, ondelete="CASCADE")
+    institution_id: uuid.UUID = Field(foreign_key="institutions.id", index=True, ondelete="CASCADE")
+    kind: str = Field(sa_type=String(16))  # full | executive
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_by_name: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    data: dict[str, Any] = Field(sa_type=JSON)
+    data_sha256: str = Field(max_length=64, index=True)
+    pdf: bytes = Field(sa_type=LargeBinary)
+    pdf_sha256: str = Field(max_length=64)
+    pages: int

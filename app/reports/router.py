@@ -1,0 +1,82 @@
+"""Readiness reports over HTTP: generate, list, download, verify."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.auth.deps import CurrentUser
+from app.auth.permissions import require_member
+from app.checklists.router import CatalogDep
+from app.db import SessionDep
+from app.programs.access import PROGRAM_MANAGERS, program_for
+from app.programs.schemas import ItemFilters
+from app.reports import service
+from app.reports.exports import MEDIA_TYPES, Format, Register, register_rows, to_csv, to_xlsx
+from app.reports.schemas import ReportRead, ReportRequest, ReportVerification
+
+router = APIRouter(prefix="/api", tags=["reports"])
+NUMBER = r"^GTR-\d{4}-\d{6}$"
+
+
+@router.post("/programs/{program_id}/reports", status_code=status.HTTP_201_CREATED, response_model=ReportRead)
+def generate(
+    program_id: uuid.UUID, body: ReportRequest, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+) -> ReportRead:
+    """Generate and store a report (champions and administrators). Rendering runs off the event loop."""
+    program = program_for(session, user, program_id, PROGRAM_MANAGERS)
+    report = service.generate_report(session, catalog, user, program, body.kind, body.prepared_for)
+    return next(r for r in service.list_reports(session, program_id) if r.number == report.number)
+
+
+@router.get("/programs/{program_id}/reports", response_model=list[ReportRead])
+def list_reports(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> list[ReportRead]:
+    program_for(session, user, program_id)
+    return service.list_reports(session, program_id)
+
+
+@router.get("/reports/verify", response_model=ReportVerification)
+def verify(
+    user: CurrentUser,
+    session: SessionDep,
+    number: Annotated[str | None, Query(pattern=NUMBER)] = None,
+    data_sha256: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$")] = None,
+) -> ReportVerification:
+    """Does this report number (or data hash) match a stored report, and what does it attest?"""
+    return service.verify_report(session, number, data_sha256)
+
+
+@router.get("/reports/{number}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def download(number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep) -> Response:
+    """The stored PDF, exactly as generated."""
+    report = service.report_by_number(session, number)
+    require_member(session, user, report.institution_id, what="report")
+    service.record_download(session, user, report)
+    return Response(
+        report.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{report.number}.pdf"', "ETag": report.pdf_sha256},
+    )
+
+
+@router.get(
+    "/programs/{program_id}/exports/{register}.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, MEDIA_TYPES[Format.XLSX]: {}}}},
+)
+def export_register(
+    program_id: uuid.UUID,
+    register: Register,
+    fmt: Format,
+    user: CurrentUser,
+    session: SessionDep,
+    filters: Annotated[ItemFilters, Query()],
+) -> Response:
+    """The item register, sign-off register or evidence index as CSV or XLSX, with the item list's filters."""
+    program = program_for(session, user, program_id)
+    header, rows = register_rows(session, program_id, register, filters)
+    content = to_csv(header, rows) if fmt == Format.CSV else to_xlsx(register.value, header, rows)
+    name = f"{program.title[:40].strip().replace(' ', '-').lower()}-{register.value}.{fmt.value}"
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_.") or f"export.{fmt.value}"
+    disposition = f'attachment; filename="{safe}"'
+    return Response(content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})

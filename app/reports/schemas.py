@@ -1,0 +1,141 @@
+"""What a report says: the snapshot its PDF is rendered from (and re-verified against)."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.text import Text
+
+
+class ReportKind(StrEnum):
+    FULL = "full"
+    EXECUTIVE = "executive"
+
+
+class ReportSignature(BaseModel):
+    signer_name: str
+    role: str
+    meaning: str
+    signed_at: datetime
+
+
+class ReportItem(BaseModel):
+    key: str
+    title: str
+    criticality: str
+    status: str
+    owner_name: str | None
+    due_date: date | None
+    overdue: bool
+    lapsed: bool
+    lapses_on: date | None
+    notes: str
+    signature: ReportSignature | None
+
+
+class ReportArea(BaseModel):
+    id: str
+    title: str
+    ratio: float
+    completed_weight: int
+    total_weight: int
+    overdue: int
+    lapsed: int
+    items: list[ReportItem]
+
+
+class ReportBlocker(BaseModel):
+    key: str
+    title: str
+    area: str
+    reason: str
+
+
+class ReportRisk(BaseModel):
+    severity: str  # high | moderate
+    text: str
+
+
+class ReportChanges(BaseModel):
+    previous_number: str | None
+    previous_date: datetime | None
+    newly_signed: list[str]  # "PHARM-012 Storage equipment qualified"
+    overall_delta: float | None
+    area_deltas: dict[str, float]
+
+
+class RegisterEntry(BaseModel):
+    item_key: str
+    signer_name: str
+    role: str
+    meaning: str
+    statement: str
+    signed_at: datetime
+    revoked: str | None  # "by X on date: reason"
+
+
+class EvidenceEntry(BaseModel):
+    item_key: str
+    file: str
+    kind: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    expires_on: date | None
+
+
+class ReportData(BaseModel):
+    number: str
+    kind: ReportKind
+    generated_at: datetime
+    prepared_for: str
+    prepared_by: str
+    institution: str
+    program_id: uuid.UUID
+    program_title: str
+    products: list[str]
+    care_role: str
+    library: str
+    overall_ratio: float
+    areas: list[ReportArea]
+    gate_open: bool
+    blocking: list[ReportBlocker]
+    overdue: int
+    lapsed: int
+    top_risks: list[ReportRisk]
+    changes: ReportChanges
+    signoff_register: list[RegisterEntry]
+    evidence: list[EvidenceEntry]
+
+
+class ReportRequest(BaseModel):
+    kind: ReportKind = ReportKind.FULL
+    prepared_for: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="Gene therapy program steering committee"
+    )
+
+
+class ReportRead(BaseModel):
+    number: str
+    program_id: uuid.UUID
+    kind: ReportKind
+    created_by_name: str
+    created_at: datetime
+    data_sha256: str
+    pdf_sha256: str
+    pages: int
+
+
+class ReportVerification(BaseModel):
+    matches: bool
+    number: str | None = None
+    program: str | None = None
+    institution: str | None = None
+    generated_at: datetime | None = None
+    generated_by: str | None = None
+    overall_ratio: float | None = None
+    gate_open: bool | None = None
+    data_sha256: str | None = None

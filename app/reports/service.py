@@ -1,0 +1,115 @@
+"""Generate, store, list, serve and verify readiness reports.
+
+A report is rendered completely before anything is stored, and stored in one transaction with its audit
+event, so a failed rendering leaves no half-stored report."""
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from app.audit.service import record_event
+from app.auth.models import User
+from app.checklists.loader import Catalog
+from app.clock import utcnow
+from app.errors import Conflict, NotFound
+from app.programs.models import Program
+from app.reports.gather import data_hash, gather
+from app.reports.models import Report
+from app.reports.render import page_count, render_pdf
+from app.reports.schemas import ReportData, ReportKind, ReportRead, ReportVerification
+
+SYSTEM_AUTHOR = "gtready command line"
+
+
+def _next_number(session: Session, year: int) -> str:
+    prefix = f"GTR-{year}-"
+    issued = session.scalar(select(func.count()).where(col(Report.number).startswith(prefix))) or 0
+    return f"{prefix}{issued + 1:06d}"
+
+
+def generate_report(
+    session: Session, catalog: Catalog, actor: User | None, program: Program, kind: ReportKind, prepared_for: str
+) -> Report:
+    """Snapshot the program, render the PDF and store both; numbers are unique even across replicas."""
+    for _attempt in range(5):
+        now = utcnow()
+        number = _next_number(session, now.year)
+        data = gather(
+            session, catalog, program, number=number, kind=kind, prepared_for=prepared_for,
+            prepared_by=actor.full_name if actor else SYSTEM_AUTHOR, now=now,
+        )
+        digest = data_hash(data)
+        pdf = render_pdf(data, digest)
+        report = Report(
+            number=number, program_id=program.id, institution_id=program.institution_id, kind=kind.value,
+            created_by_id=actor.id if actor else None, created_by_name=data.prepared_by, created_at=now,
+            data=data.model_dump(mode="json"), data_sha256=digest, pdf=pdf,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(), pages=page_count(pdf),
+        )
+        try:
+            session.add(report)
+            session.flush()
+        except IntegrityError:  # another replica took this number a moment ago
+            session.rollback()
+            continue
+        record_event(
+            session, actor, "report.generated", entity="report", entity_key=number,
+            institution_id=program.institution_id, program_id=program.id,
+            after={"kind": kind.value, "data_sha256": digest, "overall_ratio": data.overall_ratio,
+                   "gate_open": data.gate_open, "pages": report.pages},
+        )
+        session.commit()
+        return report
+    raise Conflict("could not allocate a report number; try again")
+
+
+def list_reports(session: Session, program_id: uuid.UUID) -> list[ReportRead]:
+    """A program's reports, newest first, without loading their PDFs."""
+    rows = session.execute(
+        select(
+            col(Report.number), col(Report.program_id), col(Report.kind), col(Report.created_by_name),
+            col(Report.created_at), col(Report.data_sha256), col(Report.pdf_sha256), col(Report.pages),
+        )
+        .where(col(Report.program_id) == program_id)
+        .order_by(col(Report.created_at).desc())
+    ).all()
+    return [ReportRead.model_validate(row._mapping) for row in rows]
+
+
+def report_by_number(session: Session, number: str) -> Report:
+    report = session.scalars(select(Report).where(col(Report.number) == number)).first()
+    if report is None:
+        raise NotFound("report not found")
+    return report
+
+
+def record_download(session: Session, actor: User, report: Report) -> None:
+    record_event(
+        session, actor, "report.downloaded", entity="report", entity_key=report.number,
+        institution_id=report.institution_id, program_id=report.program_id,
+    )
+    session.commit()
+
+
+def verify_report(session: Session, number: str | None, data_sha256: str | None) -> ReportVerification:
+    """Whether a report number or data hash matches a stored report, and what that report attests."""
+    query = select(Report)
+    if number:
+        query = query.where(col(Report.number) == number)
+    if data_sha256:
+        query = query.where(col(Report.data_sha256) == data_sha256.lower())
+    found: Sequence[Report] = session.scalars(query.limit(1)).all() if number or data_sha256 else []
+    if not found:
+        return ReportVerification(matches=False)
+    report = found[0]
+    data = ReportData.model_validate(report.data)
+    return ReportVerification(
+        matches=data_hash(data) == report.data_sha256,
+        number=report.number, program=data.program_title, institution=data.institution,
+        generated_at=report.created_at, generated_by=report.created_by_name, overall_ratio=data.overall_ratio,
+        gate_open=data.gate_open, data_sha256=report.data_sha256,
+    )
