@@ -14,6 +14,7 @@ from app.db import make_engine
 from app.errors import install_error_handlers
 from app.evidence.router import router as evidence_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
+from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
 from app.signoffs.router import router as signoffs_router
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_router)
     app.include_router(audit_router)
     app.include_router(reports_router)
+    app.include_router(planning_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_router)

@@ -3,6 +3,7 @@
 from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
 from app.evidence.models import Evidence
+from app.planning.models import PlanningScenario
 from app.programs.models import Institution, Program, ProgramItem
 from app.reports.models import Report
 from app.signoffs.models import Revocation, SignOff
@@ -15,6 +16,7 @@ __all__ = [
     "Institution",
     "LoginFailure",
     "Membership",
+    "PlanningScenario",
     "Program",
     "ProgramItem",
     "Report",

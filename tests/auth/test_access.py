@@ -46,6 +46,15 @@ VALID_BODIES = {
     ("post", "/api/programs/{program_id}/library-upgrade"): {"to_version": "1.1.0"},
     ("post", "/api/institutions/{institution_id}/members"): {"email": "a@b.org", "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
+    ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {
+        "products": [{"product": "hemgenix", "acquisition_cost": 1, "patients_per_year": 1}],
+        "payers": {"commercial": {"share": 1, "denial_probability": 0, "partial_payment_probability": 0,
+                                  "partial_payment_share": 0, "expected_days_to_payment": 1,
+                                  "worst_case_days_to_payment": 1}}}},
+    ("post", "/api/programs/{program_id}/scenarios/capacity"): {"name": "x", "inputs": {
+        "products": [{"product": "hemgenix", "patients_per_year": [1],
+                      "schedule": [{"from_month": 0, "to_month": 12, "visits": 1, "labs": 1}]}],
+        "visit_slots_per_year": 1, "coordinator_hours_per_year": 1, "lab_capacity_per_year": 1}},
 }
 
 

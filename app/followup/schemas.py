@@ -1,0 +1,80 @@
+"""Inputs and results of the 15-year follow-up capacity model."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.text import Slug
+
+Count = Annotated[float, Field(ge=0, le=1000)]
+FOLLOW_UP_MONTHS = 180  # up to 15 years after each patient's dose
+
+
+class SchedulePeriod(BaseModel):
+    """Visits and labs a patient needs between two points after dosing (months)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_month: Annotated[int, Field(ge=0, le=FOLLOW_UP_MONTHS)]
+    to_month: Annotated[int, Field(ge=1, le=FOLLOW_UP_MONTHS)]
+    visits: Count
+    labs: Count
+
+    @model_validator(mode="after")
+    def _forward(self) -> "SchedulePeriod":
+        if self.to_month <= self.from_month:
+            raise ValueError("to_month must be after from_month")
+        return self
+
+
+class ProductFollowUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product: Slug
+    patients_per_year: Annotated[list[Annotated[int, Field(ge=0, le=200)]], Field(min_length=1, max_length=30)]
+    schedule: Annotated[list[SchedulePeriod], Field(min_length=1, max_length=40)]
+
+
+class CapacityInputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    horizon_years: Annotated[int, Field(ge=1, le=30)] = 15
+    products: Annotated[list[ProductFollowUp], Field(min_length=1, max_length=10)]
+    visit_slots_per_year: Annotated[int, Field(ge=0, le=1_000_000)]
+    coordinator_hours_per_year: Annotated[float, Field(ge=0, le=1_000_000)]
+    lab_capacity_per_year: Annotated[int, Field(ge=0, le=1_000_000)]
+    coordinator_hours_per_visit: Annotated[float, Field(ge=0, le=100)] = 1.0
+    annual_attrition: Annotated[float, Field(ge=0, le=1)] = 0.05
+    hours_per_fte: Annotated[float, Field(gt=0, le=3000)] = 1800
+
+    @model_validator(mode="after")
+    def _plans_within_horizon(self) -> "CapacityInputs":
+        for plan in self.products:
+            if len(plan.patients_per_year) > self.horizon_years:
+                raise ValueError(
+                    f"products: {plan.product} plans dosing for {len(plan.patients_per_year)} years, "
+                    f"beyond the {self.horizon_years}-year horizon"
+                )
+        return self
+
+
+class CapacityYear(BaseModel):
+    year: int
+    patients_in_follow_up: float
+    visits_needed: float
+    visits_available: int
+    coordinator_hours_needed: float
+    coordinator_hours_available: float
+    labs_needed: float
+    labs_available: int
+    short: bool
+
+
+class CapacityResult(BaseModel):
+    years: list[CapacityYear]
+    first_shortfall_year: int | None
+    capacity_holds: bool
+    extra_visit_slots_needed: int
+    extra_coordinator_hours_needed: float
+    extra_coordinator_fte_needed: float
+    extra_lab_capacity_needed: int

@@ -1,0 +1,132 @@
+"""Inputs and results of the payer reimbursement exposure model."""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.text import Slug
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+Days = Annotated[int, Field(ge=0, le=1825)]
+
+
+class PayerName(StrEnum):
+    COMMERCIAL = "commercial"
+    MEDICAID = "medicaid"
+    MEDICARE = "medicare"
+    OTHER = "other"
+
+
+class PayerTerms(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    share: Probability = Field(description="Share of the planned patients this payer covers")
+    denial_probability: Probability
+    partial_payment_probability: Probability = Field(description="Chance a paid claim is paid only in part")
+    partial_payment_share: Probability = Field(description="Share of the cost paid when payment is partial")
+    expected_days_to_payment: Days
+    worst_case_days_to_payment: Days
+    prior_authorization: bool = True
+    single_case_agreement: bool = False
+
+    @model_validator(mode="after")
+    def _worst_case_is_not_sooner(self) -> "PayerTerms":
+        if self.worst_case_days_to_payment < self.expected_days_to_payment:
+            raise ValueError("worst_case_days_to_payment must not be sooner than expected_days_to_payment")
+        return self
+
+
+class ProductPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product: Slug
+    acquisition_cost: Annotated[float, Field(gt=0, le=20_000_000)]
+    patients_per_year: Annotated[int, Field(ge=0, le=200)]
+
+
+class OutcomesAgreement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refund_share: Probability = Field(description="Share of the cost the manufacturer refunds if the therapy fails")
+    failure_probability: Probability = Field(description="Chance the therapy fails within the agreement's years")
+    within_years: Annotated[int, Field(ge=1, le=15)]
+
+
+class RiskThresholds(BaseModel):
+    """Expected net loss per patient as a share of the mean acquisition cost: at or above `moderate` the risk is
+    moderate, at or above `high` it is high. Institutions set their own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    moderate: Probability = 0.05
+    high: Probability = 0.15
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RiskThresholds":
+        if self.high < self.moderate:
+            raise ValueError("high must not be below moderate")
+        return self
+
+
+class ReimbursementInputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    products: Annotated[list[ProductPlan], Field(min_length=1, max_length=10)]
+    payers: Annotated[dict[PayerName, PayerTerms], Field(min_length=1)]
+    horizon_years: Annotated[int, Field(ge=1, le=30)] = 5
+    cost_of_capital: Probability = Field(default=0.06, description="Annual rate")
+    wastage_probability: Probability = 0.02
+    prior_authorization_denial_factor: Probability = Field(
+        default=0.5, description="Denial probability is multiplied by this when prior authorization is in place")
+    single_case_agreement_denial_factor: Probability = Field(
+        default=0.25, description="... and by this when a single-case agreement is in place")
+    outcomes_agreement: OutcomesAgreement | None = None
+    thresholds: RiskThresholds = RiskThresholds()
+    simulation_runs: Annotated[int, Field(ge=100, le=100_000)] = 10_000
+    seed: int = 2026
+
+    @field_validator("payers")
+    @classmethod
+    def _payer_mix_is_whole(cls, payers: dict[PayerName, PayerTerms]) -> dict[PayerName, PayerTerms]:
+        total = sum(terms.share for terms in payers.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the payer shares must sum to 100% (they sum to {total:.1%})")
+        return payers
+
+
+class LossDistribution(BaseModel):
+    mean: float
+    median: float
+    p90: float
+    p95: float
+
+
+class CashPoint(BaseModel):
+    month: int
+    expected: float
+    worst_case: float
+
+
+class Sensitivity(BaseModel):
+    input: str
+    low_value: float
+    high_value: float
+    low_expected_loss: float
+    high_expected_loss: float
+    swing: float
+
+
+class ReimbursementResult(BaseModel):
+    patients: int
+    expected_loss_per_patient: float
+    expected_loss_per_year: float
+    cohort_loss: LossDistribution  # total over the horizon, from the seeded simulation
+    simulated_mean_per_patient: float
+    peak_cash_outstanding: float
+    peak_cash_month: int
+    peak_cash_outstanding_worst_case: float
+    cash_outstanding: list[CashPoint]
+    sensitivity: list[Sensitivity]
+    risk_level: str
+    loss_share_of_cost: float
