@@ -18,6 +18,9 @@ from app.clock import today, utcnow
 from app.errors import Conflict
 from app.evidence.files import LocalStorage
 from app.evidence.service import add_evidence
+from app.planning.defaults import default_capacity_inputs, default_reimbursement_inputs
+from app.planning.schemas import ScenarioKind
+from app.planning.service import save_scenario
 from app.programs import service
 from app.programs.models import Institution, ItemStatus, Program, ProgramItem
 from app.programs.schemas import ProgramCreate
@@ -75,6 +78,7 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
     )
     _progress(session, program, people)
     _sign_some(session, storage, program, people)
+    _plan(session, program, people)
     return program
 
 
@@ -126,3 +130,11 @@ def _sign_some(session: Session, storage: LocalStorage, program: Program, people
             )
         except Conflict:  # a dependency is not signed yet: leave it done, as in real life
             session.rollback()
+
+
+def _plan(session: Session, program: Program, people: dict[Role, User]) -> None:
+    """A base-case scenario for each planning model, from the sourced defaults."""
+    save_scenario(session, people[Role.FINANCE_LEAD], program, ScenarioKind.REIMBURSEMENT, "Base case",
+                  default_reimbursement_inputs(program.products, patients_per_year=3))
+    save_scenario(session, people[Role.FOLLOWUP_COORDINATOR], program, ScenarioKind.CAPACITY, "Current clinic",
+                  default_capacity_inputs(program.products, patients_per_year=6))

@@ -17,6 +17,7 @@ from app.programs.readiness import readiness
 from app.programs.schemas import ItemFilters, ItemRead, Readiness
 from app.programs.service import get_institution, list_items
 from app.reports.models import Report
+from app.reports.planning_sections import planning_sections
 from app.reports.schemas import (
     EvidenceEntry,
     RegisterEntry,
@@ -138,7 +139,10 @@ def gather(
     titles = {item.key: item.title for item in items}
     areas = _area_sections(summary, items, _standing_signatures(records))
     signed_now = {i.key: i.title for a in areas for i in a.items if i.status == ItemStatus.SIGNED_OFF}
+    reimbursement, capacity = planning_sections(session, program.id)
     return ReportData(
+        reimbursement=reimbursement,
+        capacity=capacity,
         number=number,
         kind=kind,
         generated_at=now,

@@ -10,7 +10,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.config import PROJECT_ROOT
-from app.reports.charts import area_readiness_chart
+from app.reports.charts import area_readiness_chart, capacity_chart, cash_outstanding_chart
 from app.reports.schemas import ReportData
 from app.web.templating import STATUS_LABELS, percent, role_label, when
 
@@ -44,8 +44,9 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True), undefined=StrictUndefined
     )
-    env.filters.update(percent=percent, role_label=role_label, when=when, delta=_delta)
-    env.globals.update(STATUS_LABELS=STATUS_LABELS, area_readiness_chart=area_readiness_chart)
+    env.filters.update(percent=percent, role_label=role_label, when=when, delta=_delta, money=_money)
+    env.globals.update(STATUS_LABELS=STATUS_LABELS, area_readiness_chart=area_readiness_chart,
+                       cash_outstanding_chart=cash_outstanding_chart, capacity_chart=capacity_chart)
     return env
 
 
@@ -54,6 +55,10 @@ def _delta(value: float | None) -> str:
         return "—"
     points = round(value * 100)
     return f"{points:+d} points" if points else "no change"
+
+
+def _money(value: float) -> str:
+    return f"${value:,.0f}"
 
 
 ENVIRONMENT = _environment()

@@ -87,6 +87,43 @@ class EvidenceEntry(BaseModel):
     expires_on: date | None
 
 
+class Assumption(BaseModel):
+    label: str
+    value: str
+
+
+class ReimbursementSection(BaseModel):
+    scenario: str
+    patients: int
+    expected_loss_per_patient: float
+    expected_loss_per_year: float
+    loss_mean: float
+    loss_median: float
+    loss_p90: float
+    loss_p95: float
+    peak_cash_outstanding: float
+    peak_cash_month: int
+    peak_cash_outstanding_worst_case: float
+    risk_level: str
+    loss_share_of_cost: float
+    top_sensitivity: list[Assumption]
+    cash_series: list[tuple[int, float, float]]  # month, expected, worst case
+    assumptions: list[Assumption]
+    method: str
+
+
+class CapacitySection(BaseModel):
+    scenario: str
+    capacity_holds: bool
+    first_shortfall_year: int | None
+    extra_visit_slots_needed: int
+    extra_coordinator_fte_needed: float
+    extra_lab_capacity_needed: int
+    years: list[tuple[int, float, float, int]]  # year, patients, visits needed, visit slots
+    assumptions: list[Assumption]
+    method: str
+
+
 class ReportData(BaseModel):
     number: str
     kind: ReportKind
@@ -109,6 +146,8 @@ class ReportData(BaseModel):
     changes: ReportChanges
     signoff_register: list[RegisterEntry]
     evidence: list[EvidenceEntry]
+    reimbursement: ReimbursementSection | None = None
+    capacity: CapacitySection | None = None
 
 
 class ReportRequest(BaseModel):

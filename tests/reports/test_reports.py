@@ -176,3 +176,21 @@ def test_registers_export_as_csv_and_xlsx_with_filters(team: Team) -> None:
     sheet = workbook.active
     assert sheet is not None and sheet.max_row == 6 and sheet["A1"].value == "key"
     assert viewer.get(team.url("/exports/items.pdf")).status_code == 422
+
+
+def test_model_sections_appear_with_their_figures_once_scenarios_exist(team: Team) -> None:
+    without = " ".join(pdf_text(download(team, generate(team)["number"])).split())
+    assert "Reimbursement exposure model" not in without and "Follow-up capacity model" not in without
+    defaults = team.clients["viewer"].get(team.url("/scenarios/defaults")).json()
+    team.clients["champion"].post(team.url("/scenarios/reimbursement"), json={"name": "Base case",
+                                                                              "inputs": defaults["reimbursement"]})
+    capacity = defaults["capacity"] | {"visit_slots_per_year": 20}
+    team.clients["champion"].post(team.url("/scenarios/capacity"), json={"name": "Current clinic", "inputs": capacity})
+    run = team.clients["viewer"].get(team.url("/scenarios")).json()
+    result = team.clients["viewer"].post(f"/api/scenarios/{run[-1]['id']}/run").json()["reimbursement"]
+    flat = " ".join(pdf_text(download(team, generate(team)["number"])).split())
+    assert "Reimbursement exposure model — scenario “Base case”" in flat
+    assert f"${result['expected_loss_per_patient']:,.0f}" in flat and f"${result['peak_cash_outstanding']:,.0f}" in flat
+    assert "Follow-up capacity model — scenario “Current clinic”" in flat
+    assert "capacity runs short in year 1" in flat.lower()
+    assert "Assumptions" in flat and "E[L] = w·C" in flat
