@@ -24,6 +24,7 @@ from app.web.router import router as web_router
 from app.web.session import LoginRequired, redirect_to_login
 from app.web.signoffs import router as web_signoffs_router
 from app.web.templating import STATIC_DIR
+from app.web.workspace import router as web_workspace_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_router)
+    app.include_router(web_workspace_router)
     app.include_router(web_programs_router)
     app.include_router(web_signoffs_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
