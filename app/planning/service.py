@@ -16,7 +16,7 @@ from app.followup.schemas import CapacityInputs, CapacityResult
 from app.planning.models import PlanningScenario
 from app.planning.schemas import ScenarioKind, ScenarioRead, ScenarioRun
 from app.programs.models import Program
-from app.risk.model import run_reimbursement_model
+from app.risk.model import expected_loss_per_patient, risk_level, run_reimbursement_model
 from app.risk.schemas import ReimbursementInputs, ReimbursementResult
 
 EDITORS = {
@@ -93,3 +93,35 @@ def latest_results(
             assert run.capacity is not None  # noqa: S101
             capacity = (run.scenario, run.capacity)
     return reimbursement, capacity
+
+
+class PlanningStatus(BaseModel):
+    """What the payer and follow-up areas' readiness views show from the latest scenarios."""
+
+    reimbursement_scenario: str | None = None
+    reimbursement_risk: str | None = None  # low | moderate | high
+    expected_loss_per_patient: float | None = None
+    capacity_scenario: str | None = None
+    capacity_holds: bool | None = None
+    first_shortfall_year: int | None = None
+
+
+def planning_status(session: Session, program_id: uuid.UUID) -> PlanningStatus:
+    """Cheap enough for every dashboard: the closed-form expectation (no simulation) and the capacity model."""
+    status = PlanningStatus()
+    for scenario in list_scenarios(session, program_id):
+        if scenario.kind == ScenarioKind.REIMBURSEMENT and status.reimbursement_scenario is None:
+            inputs = ReimbursementInputs.model_validate(scenario.inputs)
+            per_patient = expected_loss_per_patient(inputs)
+            patients = sum(p.patients_per_year for p in inputs.products)
+            mean_cost = (sum(p.acquisition_cost * p.patients_per_year for p in inputs.products) / patients
+                         if patients else 1.0)
+            status.reimbursement_scenario = scenario.name
+            status.reimbursement_risk = risk_level(inputs, per_patient / mean_cost)
+            status.expected_loss_per_patient = round(per_patient, 2)
+        elif scenario.kind == ScenarioKind.CAPACITY and status.capacity_scenario is None:
+            result = run_capacity_model(CapacityInputs.model_validate(scenario.inputs))
+            status.capacity_scenario = scenario.name
+            status.capacity_holds = result.capacity_holds
+            status.first_shortfall_year = result.first_shortfall_year
+    return status

@@ -14,6 +14,7 @@ from app.checklists.schema import SEMVER_PATTERN
 from app.db import SessionDep
 from app.errors import Forbidden, Invalid
 from app.pagination import Page, PageDep
+from app.planning.service import planning_status
 from app.programs import readiness as readiness_service
 from app.programs import service, upgrade
 from app.programs.access import PROGRAM_MANAGERS, item_for_change, program_for
@@ -137,8 +138,12 @@ def update_item(
 
 @router.get("/programs/{program_id}/readiness", response_model=Readiness)
 def read_readiness(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    """Readiness per area and overall, the gate, and what the planning models say about payer risk and
+    follow-up capacity."""
     program_for(session, user, program_id)
-    return json_response(readiness_service.readiness(session, program_id))
+    summary = readiness_service.readiness(session, program_id)
+    summary.planning = planning_status(session, program_id).model_dump()
+    return json_response(summary)
 
 
 @router.get("/programs/{program_id}/library-diff", response_model=LibraryDiff)

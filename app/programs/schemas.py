@@ -155,6 +155,9 @@ class Readiness(BaseModel):
     gate: Gate
     overdue: int
     lapsed: int
+    planning: dict[str, Any] | None = Field(
+        default=None, description="Latest planning scenarios: payer risk level and whether follow-up capacity holds"
+    )
 
 
 class ItemChange(BaseModel):

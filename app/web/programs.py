@@ -15,6 +15,7 @@ from app.db import SessionDep
 from app.errors import Conflict, Invalid
 from app.evidence.service import item_evidence
 from app.pagination import PageParams
+from app.planning.service import planning_status
 from app.programs import readiness as readiness_service
 from app.programs import service
 from app.programs.access import item_for_change, program_for
@@ -69,6 +70,7 @@ def program_page(
     items, total = service.list_items(session, program_id, filters, ALL_ITEMS)
     context |= {
         "readiness": readiness_service.readiness(session, program_id),
+        "planning": planning_status(session, program_id),
         "items": items,
         "total": total,
         "filters": filters,

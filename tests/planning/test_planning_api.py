@@ -89,3 +89,14 @@ def test_update_and_delete_are_audited(team: Team) -> None:
     assert team.clients["champion"].delete(f"/api/scenarios/{saved['id']}").status_code == 204
     actions = [e["action"] for e in team.clients["champion"].get(team.url("/audit")).json()["items"]]
     assert actions[:3] == ["scenario.deleted", "scenario.updated", "scenario.created"]
+
+
+def test_readiness_view_shows_payer_risk_and_whether_capacity_holds(team: Team) -> None:
+    assert team.clients["viewer"].get(team.url("/readiness")).json()["planning"]["reimbursement_risk"] is None
+    data = defaults(team)
+    save(team, "reimbursement", data["reimbursement"])
+    save(team, "capacity", data["capacity"] | {"visit_slots_per_year": 10})
+    planning = team.clients["viewer"].get(team.url("/readiness")).json()["planning"]
+    assert planning["reimbursement_scenario"] == "Base reimbursement"
+    assert planning["reimbursement_risk"] in {"low", "moderate", "high"}
+    assert planning["capacity_holds"] is False and planning["first_shortfall_year"] == 1
