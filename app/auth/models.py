@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -72,3 +72,24 @@ class LoginFailure(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(max_length=254, index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use link that lets a person join an institution with the roles an administrator chose.
+    Only a hash of the link's token is stored; the link is shown once, to the administrator who made it."""
+
+    __tablename__ = "invitations"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    institution_id: uuid.UUID = Field(foreign_key="institutions.id", index=True, ondelete="CASCADE")
+    email: str = Field(max_length=254, index=True)
+    full_name: str = Field(max_length=200)
+    roles: list[str] = Field(sa_type=JSON)
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    invited_by_name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
