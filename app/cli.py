@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.checklists.loader import LibraryError, load_catalog, load_path
 from app.config import Settings
+from app.transfer.cli import export_command, import_command
 
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -18,6 +19,8 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(checklists_cli, name="checklists")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+cli.command("export")(export_command)
+cli.command("import")(import_command)
 
 
 @cli.command()

@@ -1,0 +1,80 @@
+"""`gtready export` and `gtready import`: back up a program to one archive and restore it elsewhere."""
+
+import os
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from app.config import Settings
+from app.errors import DomainError
+
+
+def _session(settings: Settings) -> Session:
+    from app.db import make_engine
+
+    return Session(make_engine(settings), expire_on_commit=False)
+
+
+def export_command(
+    program_id: Annotated[str, typer.Argument(help="The program's id")],
+    out: Annotated[Path, typer.Option(help="Where to write the archive")] = Path("program.gtready.zip"),
+) -> None:
+    """Export a program (items, sign-offs, evidence files, reports, scenarios, people, audit events) to a zip."""
+    from app.evidence.files import LocalStorage
+    from app.transfer.service import export_program
+
+    try:
+        wanted = uuid.UUID(program_id)
+    except ValueError:
+        typer.echo(f"PROGRAM_ID: '{program_id}' is not a program id (a UUID)", err=True)
+        raise typer.Exit(code=1) from None
+    settings = Settings()
+    partial = out.with_name(f".{out.name}.part")  # never leave a half-written archive under the real name
+    with _session(settings) as session:
+        try:
+            with partial.open("wb") as target:
+                summary = export_program(session, LocalStorage(settings.evidence_dir), wanted, target)
+        except DomainError as error:
+            partial.unlink(missing_ok=True)
+            typer.echo(error.detail, err=True)
+            raise typer.Exit(code=1) from None
+    os.replace(partial, out)
+    typer.echo(
+        f"exported '{summary.title}' ({summary.program_id}) to {out}: {summary.items} items, "
+        f"{summary.signoffs} sign-offs, {summary.evidence_files} evidence files, {summary.reports} reports, "
+        f"{summary.scenarios} scenarios, {summary.audit_events} audit events, {summary.users} people "
+        f"(manifest SHA-256 {summary.manifest_sha256})"
+    )
+
+
+def import_command(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `gtready export`", exists=True,
+                                            dir_okay=False, readable=True)],
+) -> None:
+    """Restore a program from an archive into the configured database, in one transaction."""
+    from app.checklists.loader import load_catalog
+    from app.evidence.files import LocalStorage
+    from app.transfer.service import import_program
+
+    settings = Settings()
+    with _session(settings) as session, archive.open("rb") as source:
+        try:
+            summary = import_program(session, load_catalog(settings.checklists_dir),
+                                     LocalStorage(settings.evidence_dir), source)
+        except DomainError as error:
+            typer.echo(error.detail, err=True)
+            raise typer.Exit(code=1) from None
+    where = "new institution" if summary.institution_created else "institution"
+    typer.echo(
+        f"imported '{summary.title}' ({summary.program_id}) into {where} '{summary.institution}': "
+        f"{summary.items} items, {summary.signoffs} sign-offs, {summary.evidence_files} evidence files, "
+        f"{summary.reports} reports, {summary.scenarios} scenarios, {summary.audit_events} audit events restored"
+    )
+    if summary.users_created:
+        typer.echo(f"people created without a password (set one before they log in): "
+                   f"{', '.join(summary.users_created)}")
+    if summary.users_linked:
+        typer.echo(f"people linked to existing accounts: {', '.join(summary.users_linked)}")
