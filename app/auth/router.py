@@ -5,13 +5,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Request, Response, status
 
-from app.auth import service
+from app.auth import invitations, service
 from app.auth.deps import SESSION_COOKIE, CurrentPrincipal, CurrentUser
 from app.auth.directory import people_of
-from app.auth.models import User
+from app.auth.models import Invitation, User
 from app.auth.permissions import require_member
 from app.auth.roles import Role
 from app.auth.schemas import (
+    InvitationAccept,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationRead,
     LoginRequest,
     LoginResponse,
     MemberGrant,
@@ -112,3 +116,59 @@ def revoke_member_role(
         raise NotFound("member not found")
     roles = service.revoke_role(session, user, institution_id, member, role)
     return MemberRead(user_id=member.id, email=member.email, full_name=member.full_name, roles=sorted(roles))
+
+
+def invitation_read(invitation: Invitation) -> InvitationRead:
+    return InvitationRead(
+        id=invitation.id, institution_id=invitation.institution_id, email=invitation.email,
+        full_name=invitation.full_name, roles=[Role(r) for r in invitation.roles],
+        invited_by_name=invitation.invited_by_name, created_at=invitation.created_at,
+        expires_at=invitation.expires_at, accepted_at=invitation.accepted_at, revoked_at=invitation.revoked_at,
+        state=invitations.invitation_state(invitation).value,
+    )
+
+
+def invitation_link(request: Request, token: str) -> str:
+    return str(request.base_url).rstrip("/") + invitations.invitation_path(token)
+
+
+@router.post(
+    "/institutions/{institution_id}/invitations", status_code=status.HTTP_201_CREATED,
+    response_model=InvitationCreated, responses={403: {}, 404: {}, 409: {}},
+)
+def create_invitation(
+    institution_id: uuid.UUID, body: InvitationCreate, request: Request, user: CurrentUser, session: SessionDep
+) -> InvitationCreated:
+    """Invite a person by email with roles (administrators). The link is returned this once; send it yourself."""
+    require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
+    get_institution(session, institution_id)
+    invitation, token = invitations.create_invitation(
+        session, user, institution_id, body.email, body.full_name, body.roles
+    )
+    return InvitationCreated(**invitation_read(invitation).model_dump(), link=invitation_link(request, token))
+
+
+@router.get("/institutions/{institution_id}/invitations", response_model=list[InvitationRead])
+def list_invitations(institution_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> list[InvitationRead]:
+    require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
+    return [invitation_read(i) for i in invitations.invitations_of(session, institution_id)]
+
+
+@router.delete("/invitations/{invitation_id}", response_model=InvitationRead, responses={409: {}})
+def revoke_invitation(invitation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> InvitationRead:
+    """Withdraw a pending invitation (administrators); its link stops working."""
+    invitation = invitations.get_invitation(session, invitation_id)
+    require_member(session, user, invitation.institution_id, [Role.ADMINISTRATOR], what="invitation")
+    return invitation_read(invitations.revoke_invitation(session, user, invitation))
+
+
+@router.post("/invitations/accept", response_model=LoginResponse, responses={401: {}, 404: {}, 410: {}, 429: {}})
+def accept_invitation(
+    body: InvitationAccept, request: Request, response: Response, session: SessionDep
+) -> LoginResponse:
+    """Join with an invitation's token: sets the password of a new account (or, if the email already has an
+    account, takes that account's password) and starts a session, like logging in."""
+    user = invitations.accept_invitation(session, body.token, body.password, body.full_name)
+    started = service.start_session(session, user)
+    set_session_cookie(request, response, started.token)
+    return LoginResponse(user=UserRead.model_validate(user), csrf_token=started.csrf_token)

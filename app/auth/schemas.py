@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.roles import Role
-from app.text import Text
+from app.text import Name, Text
 
 Email = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -60,3 +60,34 @@ class MemberRead(BaseModel):
 class MemberGrant(BaseModel):
     email: Email
     roles: Annotated[list[Role], Field(min_length=1)]
+
+
+class InvitationCreate(BaseModel):
+    email: Email
+    full_name: Name
+    roles: Annotated[list[Role], Field(min_length=1)]
+
+
+class InvitationRead(BaseModel):
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    email: str
+    full_name: str
+    roles: list[Role]
+    invited_by_name: str
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+    state: str = Field(description="pending, accepted, revoked or expired")
+
+
+class InvitationCreated(InvitationRead):
+    link: str = Field(description="The single-use link to send the person; shown this once")
+
+
+class InvitationAccept(BaseModel):
+    token: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    password: Annotated[Text, Field(min_length=1, max_length=1000, description="A new password (at least 12 "
+                                    "characters), or the existing account's password if the email has one")]
+    full_name: Name | None = Field(default=None, description="Defaults to the name in the invitation")

@@ -19,6 +19,8 @@ SESSION_LIFETIME = timedelta(hours=12)
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
 BAD_LOGIN = "email or password is incorrect"
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1000
 
 
 def normalise_email(email: str) -> str:
@@ -28,8 +30,17 @@ def normalise_email(email: str) -> str:
 def create_user(
     session: Session, email: str, full_name: str, password: str | None = None, *, is_superuser: bool = False
 ) -> User:
+    user = add_user(session, email, full_name, password, is_superuser=is_superuser)
+    session.commit()
+    return user
+
+
+def add_user(
+    session: Session, email: str, full_name: str, password: str | None = None, *, is_superuser: bool = False
+) -> User:
+    """A new account in the caller's transaction (the caller commits)."""
     email = normalise_email(email)
-    if session.scalars(select(User).where(col(User.email) == email)).first():
+    if user_with_email(session, email):
         raise Conflict(f"a user with email {email} already exists")
     user = User(
         email=email,
@@ -38,13 +49,27 @@ def create_user(
         is_superuser=is_superuser,
     )
     session.add(user)
-    session.commit()
+    session.flush()
     return user
+
+
+def user_with_email(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(col(User.email) == normalise_email(email))).first()
 
 
 def create_admin(session: Session, email: str, full_name: str, password: str) -> User:
     """The site-wide superuser, for set-up only (creating institutions and their first administrators)."""
     return create_user(session, email, full_name, password, is_superuser=True)
+
+
+def check_new_password(password: str) -> None:
+    """The rule for a password a person chooses: long enough to resist guessing (a passphrase is welcome)."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise Invalid(f"the password must be at least {PASSWORD_MIN_LENGTH} characters", field="password")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(f"the password must be at most {PASSWORD_MAX_LENGTH} characters", field="password")
+    if not password.strip():
+        raise Invalid("the password cannot be only spaces", field="password")
 
 
 def set_password(session: Session, user: User, password: str) -> None:
@@ -172,8 +197,17 @@ def grant_roles(
     session: Session, actor: User | None, institution_id: uuid.UUID, user: User, roles: Iterable[Role]
 ) -> set[Role]:
     """Give `user` these roles in the institution (those already held are kept); audited."""
+    held = add_roles(session, actor, institution_id, user, roles)
+    session.commit()
+    return held
+
+
+def add_roles(
+    session: Session, actor: User | None, institution_id: uuid.UUID, user: User, roles: Iterable[Role]
+) -> set[Role]:
+    """`grant_roles` in the caller's transaction (the caller commits)."""
     held = roles_in(session, user, institution_id)
-    added = [role for role in roles if role not in held]
+    added = [role for role in dict.fromkeys(roles) if role not in held]
     session.add_all(Membership(user_id=user.id, institution_id=institution_id, role=role) for role in added)
     if added:
         session.flush()
@@ -181,7 +215,6 @@ def grant_roles(
             session, actor, "membership.roles_granted", entity="membership", entity_key=user.email,
             institution_id=institution_id, before={"roles": sorted(held)}, after={"roles": sorted(held | set(added))},
         )
-    session.commit()
     return held | set(added)
 
 
@@ -205,7 +238,7 @@ def revoke_role(session: Session, actor: User, institution_id: uuid.UUID, user: 
 
 
 def user_by_email(session: Session, email: str) -> User:
-    user = session.scalars(select(User).where(col(User.email) == normalise_email(email))).first()
+    user = user_with_email(session, email)
     if user is None:
         raise Invalid(f"no user with email {email}", field="email")
     return user

@@ -45,6 +45,8 @@ VALID_BODIES = {
         "password": "x", "meaning": "approved", "version": 1},
     ("post", "/api/programs/{program_id}/library-upgrade"): {"to_version": "1.1.0"},
     ("post", "/api/institutions/{institution_id}/members"): {"email": "a@b.org", "roles": ["viewer"]},
+    ("post", "/api/institutions/{institution_id}/invitations"): {"email": "a@b.org", "full_name": "A B",
+                                                                 "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
     ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {
         "products": [{"product": "hemgenix", "acquisition_cost": 1, "patients_per_year": 1}],
