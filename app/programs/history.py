@@ -141,8 +141,9 @@ def readiness_chart(points: Sequence[ReadinessPoint], title: str, width: int = 3
     line = "".join(path)
     area = f"{line}V{y(0):.1f}H{x(start):.1f}Z"
     first, last = points[0], points[-1]
+    changes = max(len(points) - 2, 0)  # the points between the opening and now
     label = (f"{title}: overall readiness {first.ratio:.0%} on {first.at:%Y-%m-%d}, "
-             f"{last.ratio:.0%} now ({len(points) - 1} change{'s' if len(points) != 2 else ''} recorded)")
+             f"{last.ratio:.0%} now ({changes} change{'' if changes == 1 else 's'} since)")
     parts = [
         f'<svg class="history-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">',

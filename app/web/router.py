@@ -10,6 +10,7 @@ from app.checklists.router import CatalogDep
 from app.db import SessionDep
 from app.errors import NotFound
 from app.programs import service
+from app.programs.history import readiness_chart, readiness_history, recent_activity
 from app.programs.readiness import readiness_of_programs
 from app.web.session import WebPrincipal, render
 
@@ -19,8 +20,12 @@ router = APIRouter(include_in_schema=False)
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, principal: WebPrincipal, session: SessionDep) -> HTMLResponse:
     programs = service.programs_of(session, institution_ids_of(session, principal.user))
-    readiness_by_program = readiness_of_programs(session, [program for _, program in programs])
-    context = {"nav": "dashboard", "programs": programs, "readiness_by_program": readiness_by_program}
+    listed = [program for _, program in programs]
+    readiness_by_program = readiness_of_programs(session, listed)
+    history = readiness_history(session, listed)
+    charts = {program.id: readiness_chart(history[program.id], program.title) for program in listed}
+    context = {"nav": "dashboard", "programs": programs, "readiness_by_program": readiness_by_program,
+               "charts": charts, "activity": recent_activity(session, listed)}
     return render(request, principal, "dashboard.html", context)
 
 

@@ -105,7 +105,7 @@ def test_the_chart_describes_itself_and_steps_between_changes(app: FastAPI, sess
         series = readiness_history(session, [program])[program.id]
     svg = str(readiness_chart(series, "Riverside <hemophilia B>"))
     assert svg.startswith("<svg") and 'role="img"' in svg
-    assert "Riverside &lt;hemophilia B&gt;: overall readiness 0% on 2026-09-01, 29% now (6 changes recorded)" in svg
+    assert "Riverside &lt;hemophilia B&gt;: overall readiness 0% on 2026-09-01, 29% now (5 changes since)" in svg
     assert svg.count("H") >= len(series) - 1  # horizontal then vertical: readiness holds until the next change
 
 

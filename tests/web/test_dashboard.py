@@ -1,0 +1,88 @@
+"""The dashboard shows what happened lately and how readiness moved, without a query per program."""
+
+import re
+import uuid
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Page, expect
+from sqlmodel import Session
+
+from app.auth.service import user_by_email
+from app.programs.models import Institution
+from app.programs.schemas import ItemUpdate
+from app.programs.service import update_item
+from tests.db_harness import count_queries
+from tests.factories import make_institution, make_program, make_user
+from tests.web.conftest import PASSWORD, login, screenshot
+
+CHAMPION = "champion@riverside.example"
+
+
+def riverside(session: Session) -> Institution:
+    institution = make_institution(session, "Riverside University Hospital")
+    make_user(session, institution, roles=("champion",), email=CHAMPION, full_name="Maya Okafor", password=PASSWORD)
+    return institution
+
+
+def logged_in(app: FastAPI, email: str = CHAMPION) -> TestClient:
+    client = TestClient(app)
+    response = client.post("/login", data={"email": email, "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303
+    return client
+
+
+def worked_program(app: FastAPI, session: Session, institution: Institution) -> uuid.UUID:
+    """A program where the champion assigned an item and marked it done (4 of 13 weight complete)."""
+    lead = make_user(session, institution, roles=("finance_lead",), full_name="Sam Lindqvist", password=PASSWORD)
+    program = make_program(session, app.state.catalog, institution)
+    champion = user_by_email(session, CHAMPION)
+    update_item(session, program.id, "PAY-001", ItemUpdate(owner_id=lead.id, status="done"), 1, actor=champion)
+    return program.id
+
+
+def test_dashboard_shows_recent_activity_in_plain_words_with_links(app: FastAPI, session: Session) -> None:
+    institution = riverside(session)
+    program_id = worked_program(app, session, institution)
+    html = logged_in(app).get("/").text
+    activity = html[html.index('id="activity-heading"'):]
+    text = " ".join(re.sub(r"<[^>]+>", " ", activity).split())
+    assert ("Maya Okafor updated PAY-001 Prior authorisation workflow : set the status to “done, awaiting sign-off”; "
+            "assigned it to Sam Lindqvist") in text.replace("&#34;", '"')
+    assert f'href="/programs/{program_id}/items/PAY-001"' in activity
+
+
+def test_dashboard_draws_readiness_over_time_for_each_program(app: FastAPI, session: Session) -> None:
+    institution = riverside(session)
+    worked_program(app, session, institution)
+    make_program(session, app.state.catalog, institution)
+    html = logged_in(app).get("/").text
+    labels = re.findall(r'<svg class="history-chart"[^>]*aria-label="([^"]+)"', html)
+    assert len(labels) == 2
+    assert any("overall readiness 0% on" in label and "31% now (1 change since)" in label for label in labels)
+    assert any("0% now (0 changes since)" in label for label in labels)
+
+
+def test_dashboard_queries_do_not_grow_with_programs_or_history(app: FastAPI, session: Session) -> None:
+    institution = riverside(session)
+    client = logged_in(app)
+    worked_program(app, session, institution)
+    with count_queries(app.state.engine) as few:
+        assert client.get("/").status_code == 200
+    for _ in range(4):
+        worked_program(app, session, institution)
+    with count_queries(app.state.engine) as many:
+        assert client.get("/").status_code == 200
+    assert len(few) == len(many), (len(few), len(many))
+
+
+def test_dashboard_in_the_browser(app: FastAPI, session: Session, live_server: str, page: Page) -> None:
+    institution = riverside(session)
+    worked_program(app, session, institution)
+    login(page, live_server, CHAMPION)
+    expect(page.get_by_role("heading", name="Recent activity")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("overall readiness .* 31% now"))).to_be_visible()
+    page.get_by_role("link", name="PAY-001 Prior authorisation workflow").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Prior authorisation workflow")
+    page.go_back()
+    screenshot(page, "dashboard-activity-history")
