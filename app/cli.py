@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.checklists.loader import LibraryError, load_catalog, load_path
 from app.config import Settings
+from app.planning.cli import scenarios_cli
 from app.transfer.cli import export_command, import_command
 
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
@@ -19,6 +20,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(checklists_cli, name="checklists")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(scenarios_cli, name="scenarios")
 cli.command("export")(export_command)
 cli.command("import")(import_command)
 
