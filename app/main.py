@@ -19,6 +19,8 @@ from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
 from app.signoffs.router import router as signoffs_router
 from app.web.accounts import router as web_accounts_router
+from app.web.admin import router as web_admin_router
+from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
@@ -59,5 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_signoffs_router)
     app.include_router(web_planning_router)
     app.include_router(web_library_upgrade_router)
+    app.include_router(web_admin_router)
+    app.include_router(web_invitations_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -218,10 +218,19 @@ def add_roles(
     return held | set(added)
 
 
+def _administrator_count(session: Session, institution_id: uuid.UUID) -> int:
+    query = select(func.count()).where(
+        col(Membership.institution_id) == institution_id, col(Membership.role) == Role.ADMINISTRATOR.value
+    )
+    return session.scalar(query) or 0
+
+
 def revoke_role(session: Session, actor: User, institution_id: uuid.UUID, user: User, role: Role) -> set[Role]:
     held = roles_in(session, user, institution_id)
     if role not in held:
         raise NotFound(f"{user.email} does not hold the {role.value} role here")
+    if role == Role.ADMINISTRATOR and _administrator_count(session, institution_id) <= 1:
+        raise Conflict("this is the institution's last administrator; give the role to someone else first")
     session.execute(
         delete(Membership).where(
             col(Membership.user_id) == user.id,
