@@ -225,9 +225,9 @@ def _describe(
         case "report.downloaded":
             return "downloaded readiness report", key, reports, ""
         case "scenario.created" | "scenario.updated":
-            return "saved the planning scenario", str(after.get("name") or key), None, ""
+            return "saved the planning scenario", str(after.get("name") or key), f"{program_link}/planning", ""
         case "scenario.deleted":
-            return "deleted the planning scenario", key.split(":", 1)[-1], None, ""
+            return "deleted the planning scenario", key.split(":", 1)[-1], f"{program_link}/planning", ""
     return action.replace(".", " ").replace("_", " "), key or program.title, program_link, ""
 
 
