@@ -37,7 +37,7 @@ import re
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import IO, Any, TypeVar
 
@@ -104,7 +104,9 @@ def _rows(session: Session, model: type[M], *where: Any, order_by: Any) -> Seque
 
 
 @dataclass(frozen=True)
-class ExportSummary:
+class TransferCounts:
+    """What an export wrote or an import restored."""
+
     program_id: uuid.UUID
     title: str
     items: int
@@ -113,6 +115,10 @@ class ExportSummary:
     reports: int
     scenarios: int
     audit_events: int
+
+
+@dataclass(frozen=True)
+class ExportSummary(TransferCounts):
     users: int
     manifest_sha256: str
 
@@ -329,20 +335,12 @@ def _contents(manifest: Manifest) -> _Contents:
 # --- import ------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ImportSummary:
-    program_id: uuid.UUID
-    title: str
+@dataclass(frozen=True)
+class ImportSummary(TransferCounts):
     institution: str
     institution_created: bool
-    items: int
-    signoffs: int
-    evidence_files: int
-    reports: int
-    scenarios: int
-    audit_events: int
-    users_created: list[str] = field(default_factory=list)
-    users_linked: list[str] = field(default_factory=list)
+    users_created: list[str]
+    users_linked: list[str]
 
 
 class _People:

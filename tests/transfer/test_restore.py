@@ -2,7 +2,9 @@
 
 import hashlib
 import io
+import json
 import uuid
+import zipfile
 from typing import Any
 
 from sqlalchemy import select
@@ -107,6 +109,11 @@ def test_each_restored_event_reproduces_the_original_hash(
     restore(realistic, session, storage, target)
     report = verify_provenance(target.session, realistic.program.id)
     assert report.valid, report.problems
+    # and the restored program can travel again: its restored events match their own (new) hashes
+    again = export_bytes(target.session, target.storage, realistic.program.id)
+    with zipfile.ZipFile(io.BytesIO(again)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert [e["action"] for e in manifest["audit_events"]][-1] == "program.imported"
     assert report.imports == 1 and report.events == len(history(session, realistic.program.id)) - 1  # not the export
     imported = target.session.scalars(select(AuditEvent).where(col(AuditEvent.action) == "program.imported")).one()
     for entry in imported.after["restored_events"]:
@@ -141,6 +148,7 @@ def test_people_are_linked_by_email_and_the_existing_chain_stays_valid(
 ) -> None:
     other = target.session
     make_program(other, target.catalog, make_institution(other, "Another hospital"))  # the target has history
+    riverside = make_institution(other, realistic.institution.name)  # the same hospital, under another id
     existing = User(email="champion@riverside.example", full_name="Champion Here",
                     password_hash=hash_password("their own password"))
     other.add(existing)
@@ -158,6 +166,10 @@ def test_people_are_linked_by_email_and_the_existing_chain_stays_valid(
     champion_events = [e for e in history(other, realistic.program.id) if e["actor_name"] == "Program champion"]
     assert champion_events and {e["actor_id"] for e in champion_events} == {existing.id}
     assert other.scalars(select(Membership).where(col(Membership.user_id) == existing.id)).all()
+    program = other.get(Program, realistic.program.id)
+    assert program is not None and program.institution_id == riverside.id != realistic.institution.id
+    assert other.scalars(select(Report.institution_id)).all() == [riverside.id]
+    assert {e["institution_id"] for e in history(other, realistic.program.id)} == {riverside.id}
     chain = verify_chain(other)
     assert chain.valid and chain.events > len(before)
     assert verify_provenance(other, realistic.program.id).valid
