@@ -54,8 +54,8 @@ def cash_outstanding_chart(series: Sequence[tuple[int, float, float]], width: in
     peak_month, peak_value, _ = max(series, key=lambda p: p[1])
     px, py = point(peak_month, peak_value).split(",")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="Cash outstanding by month">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="Cash outstanding by month">',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#8795a3"/>',
         f'<text x="{left - 4}" y="{top + 8}" font-size="8" text-anchor="end" fill="{INK}">'
         f"{escape(_axis_label(top_value))}</text>",
@@ -78,8 +78,8 @@ def capacity_chart(years: Sequence[tuple[int, float, float, int]], width: int = 
     plot_w, plot_h = width - left - 8, height - bottom - top
     top_value = max([max(v, s) for _, _, v, s in years] + [1.0]) * 1.1
     slot_w = plot_w / max(len(years), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="Follow-up visits needed and available by year">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="Follow-up visits needed and available by year">']
     for index, (year, _patients, visits, slots) in enumerate(years):
         bar_h = plot_h * visits / top_value
         colour = "#a3261b" if visits > slots else BAR_COLOUR

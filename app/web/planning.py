@@ -59,10 +59,10 @@ def _scenario_of(session: SessionDep, program: Program, scenario_id: uuid.UUID) 
 def _charts(run: ScenarioRun | None) -> Markup | None:
     if run and run.reimbursement:
         series = [(p.month, p.expected, p.worst_case) for p in run.reimbursement.cash_outstanding]
-        return cash_outstanding_chart(series, width=760, height=240)
+        return cash_outstanding_chart(series)
     if run and run.capacity:
         years = [(y.year, y.patients_in_follow_up, y.visits_needed, y.visits_available) for y in run.capacity.years]
-        return capacity_chart(years, width=760, height=240)
+        return capacity_chart(years)
     return None
 
 
@@ -123,9 +123,8 @@ def _save(
     program_for(session, principal.user, program.id, service.EDITORS[kind])
     body, errors = planning_form.validate(kind, form)
     if body is None:
-        message = {"kind": "error", "text": "The scenario was not saved: correct the fields marked below."}
         return _scenario_page(request, principal, session, program, kind, form=form, scenario=scenario,
-                              errors=errors, message=message, status_code=422)
+                              errors=errors, status_code=422)
     saved = service.save_scenario(session, principal.user, program, kind, body.name, body.inputs, scenario)
     then = "&run=1#results" if form.get("action") == "run" else ""
     return RedirectResponse(f"/programs/{program.id}/planning/{saved.id}?saved=1{then}", status_code=303)

@@ -4,6 +4,7 @@ the API's numbers, and editable only by the roles the API lets edit."""
 import re
 
 from fastapi import FastAPI
+from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from app.planning import service
@@ -12,6 +13,7 @@ from app.planning.models import PlanningScenario
 from app.planning.schemas import ScenarioKind
 from tests.conftest import PASSWORD, Team
 from tests.factories import make_institution, make_user
+from tests.web.conftest import login, screenshot
 from tests.web.form_client import FormClient, as_role
 
 
@@ -183,3 +185,47 @@ def test_another_institution_sees_nothing(app: FastAPI, team: Team, session: Ses
     assert outsider.get(f"/programs/{team.program.id}/planning").status_code == 404
     assert outsider.get(f"/programs/{team.program.id}/planning/{scenario.id}").status_code == 404
     outsider.client.close()
+
+
+def test_finance_lead_creates_changes_and_runs_a_scenario_in_the_browser(
+    team: Team, session: Session, live_server: str, page: Page
+) -> None:
+    login(page, live_server, team.people["finance_lead"].email)
+    page.goto(f"{live_server}/programs/{team.program.id}")
+    page.get_by_role("link", name="Planning scenarios").click()
+    page.get_by_role("link", name="New reimbursement scenario").click()
+    expect(page.get_by_label("Commercial: denial probability")).to_have_value("0.15")
+    page.get_by_label("Name").fill("Stricter commercial payers")
+    page.get_by_label("Commercial: denial probability").fill("1.3")
+    page.get_by_role("button", name="Save and run").click()
+    expect(page.locator("#f-payers-commercial-denial_probability-error")).to_have_text(
+        "Input should be less than or equal to 1")
+    expect(page.get_by_label("Commercial: denial probability")).to_have_value("1.3")
+    screenshot(page, "planning-field-error")
+
+    page.get_by_label("Commercial: denial probability").fill("0.3")
+    page.get_by_role("button", name="Save and run").click()
+    expect(page.get_by_role("status")).to_have_text("Scenario saved.")
+    [scenario] = service.list_scenarios(session, team.program.id)
+    api = team.clients["finance_lead"].post(f"/api/scenarios/{scenario.id}/run").json()["reimbursement"]
+    expect(page.locator("#expected-loss-per-patient")).to_have_text(f"${api['expected_loss_per_patient']:,.0f}")
+    expect(page.locator("#peak-cash")).to_have_text(f"${api['peak_cash_outstanding']:,.0f}")
+    expect(page.get_by_role("img", name="Cash outstanding by month")).to_be_visible()
+    expect(page.locator("#sensitivity tbody tr")).to_have_count(len(api["sensitivity"]))
+    assert scenario.inputs["payers"]["commercial"]["denial_probability"] == 0.3
+    screenshot(page, "planning-reimbursement-results")
+
+
+def test_capacity_results_page_in_the_browser(team: Team, session: Session, live_server: str, page: Page) -> None:
+    inputs = default_capacity_inputs(team.program.products).model_copy(update={"visit_slots_per_year": 40})
+    scenario = service.save_scenario(session, team.people["champion"], team.program, ScenarioKind.CAPACITY,
+                                     "Small clinic", inputs)
+    login(page, live_server, team.people["followup_coordinator"].email)
+    page.goto(f"{live_server}/programs/{team.program.id}/planning")
+    page.get_by_role("link", name="Run Small clinic").click()
+    expect(page.locator("#first-shortfall-year")).to_have_text("4")
+    expect(page.get_by_role("img", name="Follow-up visits needed and available by year")).to_be_visible()
+    screenshot(page, "planning-capacity-results")
+    page.set_viewport_size({"width": 820, "height": 1100})  # a tablet
+    page.goto(f"{live_server}/programs/{team.program.id}/planning/{scenario.id}")
+    screenshot(page, "planning-capacity-form-tablet")
