@@ -5,6 +5,7 @@ The same services as GET /api/programs/{id}/library-diff and POST /api/programs/
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -48,10 +49,13 @@ def _library_page(
             errors[error.field] = error.detail
             status_code = max(status_code, 422)
     held = roles_in(session, principal.user, program.institution_id)
+    target = catalog.get(program.library_id, diff.to_version) if diff else None
+    area_titles = {area["id"]: area["title"] for area in program.areas}
+    area_titles |= {area.id: area.title for area in target.areas} if target else {}
     context: dict[str, Any] = {
         "program": program,
         "library": catalog.get(program.library_id, program.library_version),
-        "newer": newer, "chosen": chosen, "diff": diff, "errors": errors, "message": message,
+        "newer": newer, "chosen": chosen, "diff": diff, "errors": errors, "message": message, "areas": area_titles,
         "can_apply": principal.user.is_superuser or bool(held & PROGRAM_MANAGERS),
     }
     return render(request, principal, "library_upgrade.html", context, status_code=status_code)
@@ -61,9 +65,12 @@ def _library_page(
 def library_upgrade_page(
     request: Request, principal: WebPrincipal, program_id: uuid.UUID, session: SessionDep, catalog: CatalogDep,
     to_version: Annotated[str, Query(max_length=40)] = "", upgraded: Annotated[str, Query(max_length=40)] = "",
+    added: Annotated[int, Query(ge=0)] = 0, retired: Annotated[int, Query(ge=0)] = 0,
+    changed: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     program = program_for(session, principal.user, program_id)
-    message = {"kind": "ok", "text": f"Upgraded to {program.library_id} {upgraded}."} if upgraded else None
+    message = {"kind": "ok", "text": f"Upgraded to {program.library_id} {upgraded}: {added} added, {retired} retired, "
+                                     f"{changed} changed."} if upgraded else None
     return _library_page(request, principal, session, catalog, program, to_version.strip(), message=message)
 
 
@@ -83,4 +90,6 @@ def apply_library_upgrade(
         message = {"kind": "error", "text": f"The upgrade was not applied: {error.detail}"}
         return _library_page(request, principal, session, catalog, program, to_version, message=message,
                              status_code=error.status_code)
-    return RedirectResponse(f"/programs/{program_id}/library?upgraded={diff.to_version}", status_code=303)
+    done = {"upgraded": diff.to_version, "added": len(diff.added), "retired": len(diff.removed),
+            "changed": len(diff.changed)}
+    return RedirectResponse(f"/programs/{program_id}/library?{urlencode(done)}", status_code=303)

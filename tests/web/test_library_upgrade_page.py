@@ -3,10 +3,12 @@
 import re
 
 from fastapi import FastAPI
+from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from app.programs.service import get_item, get_program
 from tests.conftest import Team
+from tests.web.conftest import login, screenshot
 from tests.web.form_client import as_role
 
 
@@ -28,7 +30,8 @@ def test_champion_applies_the_upgrade_like_the_api(app: FastAPI, team: Team, ses
     response = champion.post(f"/programs/{team.program.id}/library", {"to_version": "1.1.0"})
     assert response.status_code == 303
     html = champion.get(response.headers["location"]).text
-    assert "Upgraded to mini 1.1.0." in html and 'id="pinned-version">mini 1.1.0<' in html
+    assert "Upgraded to mini 1.1.0: 1 added, 1 retired, 1 changed." in html
+    assert 'id="pinned-version">mini 1.1.0<' in html
     assert "the program is up to date" in html
     session.expire_all()
     assert get_program(session, team.program.id).library_version == "1.1.0"
@@ -64,3 +67,25 @@ def test_upgrade_needs_the_csrf_token(app: FastAPI, team: Team, session: Session
     assert champion.post(f"/programs/{team.program.id}/library", {"to_version": "1.1.0"}).status_code == 403
     session.expire_all()
     assert get_program(session, team.program.id).library_version == "1.0.0"
+
+
+def test_champion_previews_and_applies_an_upgrade_in_the_browser(
+    team: Team, session: Session, live_server: str, page: Page
+) -> None:
+    login(page, live_server, team.people["champion"].email)
+    page.goto(f"{live_server}/programs/{team.program.id}")
+    page.get_by_role("link", name="Checklist library version").click()
+    expect(page.locator("#pinned-version")).to_have_text("mini 1.0.0")
+    expect(page.get_by_label("Newer version")).to_have_value("1.1.0")
+    page.get_by_role("button", name="Preview changes").click()
+    expect(page.locator("#diff-summary")).to_have_text("1 added · 1 retired · 1 changed · 3 unchanged")
+    expect(page.get_by_role("region", name="Items added")).to_contain_text("PAY-002")
+    expect(page.get_by_role("region", name="Items removed (retired, their history kept)")).to_contain_text("POL-002")
+    expect(page.get_by_role("region", name="Items changed")).to_contain_text("SOP approved and trained.")
+    screenshot(page, "library-upgrade-preview")
+    page.get_by_role("button", name="Apply upgrade to 1.1.0").click()
+    expect(page.get_by_role("status")).to_have_text("Upgraded to mini 1.1.0: 1 added, 1 retired, 1 changed.")
+    expect(page.locator("#pinned-version")).to_have_text("mini 1.1.0")
+    screenshot(page, "library-upgrade-applied")
+    session.expire_all()
+    assert get_program(session, team.program.id).library_version == "1.1.0"
