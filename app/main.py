@@ -18,6 +18,7 @@ from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
 from app.signoffs.router import router as signoffs_router
+from app.transfer.router import router as transfer_router
 from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
 from app.web.invitations import router as web_invitations_router
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(reports_router)
     app.include_router(planning_router)
+    app.include_router(transfer_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_router)
