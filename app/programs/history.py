@@ -46,17 +46,47 @@ class _Tracked:
     counted: bool  # False for items a library upgrade had not added yet, or retired
 
 
-def _overall(items: Iterable[_Tracked]) -> float:
-    """Overall readiness of these item states. Lapses are not part of the history: they follow from dates
-    outside the audit trail (renewals, evidence expiry), so a past point counts signed items as signed."""
-    done = total = 0
+def _weights(item: _Tracked) -> tuple[int, int]:
+    """What one item adds to overall readiness: (completed weight, counted weight). Lapses are not part of the
+    history: they follow from dates outside the audit trail (renewals, evidence expiry), so a past point counts
+    signed items as signed."""
+    if not item.counted or item.status == ItemStatus.NOT_APPLICABLE:
+        return 0, 0
+    done = item.weight if counts_as_complete(item.status, item.criticality, None, date.max) else 0
+    return done, item.weight
+
+
+@dataclass
+class _Overall:
+    """Running completed and counted weight of a program's items, kept up to date item by item as the trail is
+    walked back, so each step costs the items it touches rather than all of them (a dashboard walks thousands
+    of events of programs with hundreds of items)."""
+
+    done: int = 0
+    total: int = 0
+
+    def add(self, item: _Tracked, sign: int = 1) -> None:
+        done, total = _weights(item)
+        self.done += sign * done
+        self.total += sign * total
+
+    @property
+    def ratio(self) -> float:
+        return round(self.done / self.total, 4) if self.total else 1.0
+
+
+def _overall(items: Iterable[_Tracked]) -> _Overall:
+    overall = _Overall()
     for item in items:
-        if not item.counted or item.status == ItemStatus.NOT_APPLICABLE:
-            continue
-        total += item.weight
-        if counts_as_complete(item.status, item.criticality, None, date.max):
-            done += item.weight
-    return round(done / total, 4) if total else 1.0
+        overall.add(item)
+    return overall
+
+
+def _touched(action: str, key: str, after: dict[str, Any]) -> list[str]:
+    """The items an event may have changed."""
+    if action == "program.library_upgraded":
+        return [*after.get("added", []), *after.get("retired", [])]
+    return [key]
 
 
 def _undo(items: dict[str, _Tracked], action: str, key: str, before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -91,22 +121,28 @@ def readiness_history(session: Session, programs: Sequence[Program]) -> dict[uui
         .where(col(AuditEvent.program_id).in_(ids), col(AuditEvent.action).in_(STATUS_ACTIONS))
         .order_by(col(AuditEvent.seq).desc())
     ).all()
+    overall = {program_id: _overall(items[program_id].values()) for program_id in ids}
     backwards: dict[uuid.UUID, list[ReadinessPoint]] = {
-        program_id: [ReadinessPoint(now, _overall(items[program_id].values()))] for program_id in ids
+        program_id: [ReadinessPoint(now, overall[program_id].ratio)] for program_id in ids
     }
     opened: set[uuid.UUID] = set()
     for program_id, at, action, key, before, after in events:
         if program_id in opened:
             continue  # events older than the program's opening (none, unless imported) change nothing
-        state = items[program_id]
-        backwards[program_id].append(ReadinessPoint(at, _overall(state.values())))
+        state, tally = items[program_id], overall[program_id]
+        backwards[program_id].append(ReadinessPoint(at, tally.ratio))
         if action == "program.created":
             opened.add(program_id)
             continue
+        touched = [state[k] for k in dict.fromkeys(_touched(action, key, after or {})) if k in state]
+        for item in touched:
+            tally.add(item, -1)
         _undo(state, action, key, before or {}, after or {})
+        for item in touched:
+            tally.add(item)
     for program in programs:
         if program.id not in opened:  # no opening event: start from the program's creation time
-            backwards[program.id].append(ReadinessPoint(program.created_at, _overall(items[program.id].values())))
+            backwards[program.id].append(ReadinessPoint(program.created_at, overall[program.id].ratio))
     return {program_id: _changes_only(points[::-1]) for program_id, points in backwards.items()}
 
 

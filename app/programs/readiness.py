@@ -51,8 +51,19 @@ def readiness_of_programs(session: Session, programs: Sequence[Program]) -> dict
         .where(col(ProgramItem.program_id).in_(ids), ~col(ProgramItem.retired))
         .group_by(col(ProgramItem.program_id), col(ProgramItem.area), col(ProgramItem.status))
     ).all()
+    # Only the columns a blocking entry shows: whole entities would parse every item's JSON columns and cost
+    # most of a 20-program dashboard's time (bench/bench_scale.py).
     blockers = session.execute(
-        select(ProgramItem, lapsed_condition().label("lapsed"))
+        select(
+            col(ProgramItem.program_id),
+            col(ProgramItem.key),
+            col(ProgramItem.title),
+            col(ProgramItem.area),
+            col(ProgramItem.status),
+            col(ProgramItem.owner_id),
+            col(ProgramItem.due_date),
+            lapsed_condition().label("lapsed"),
+        )
         .where(
             col(ProgramItem.program_id).in_(ids),
             ~col(ProgramItem.retired),
@@ -74,7 +85,7 @@ def readiness_of_programs(session: Session, programs: Sequence[Program]) -> dict
         area_totals["lapsed"] += int(lapsed or 0)
         by_status.setdefault(key, {})[status] = count
     blocking: dict[uuid.UUID, list[BlockingItem]] = {program_id: [] for program_id in ids}
-    for item, lapsed in blockers:
+    for item in blockers:
         blocking[item.program_id].append(
             BlockingItem(
                 key=item.key,
@@ -83,7 +94,7 @@ def readiness_of_programs(session: Session, programs: Sequence[Program]) -> dict
                 status=item.status,
                 owner_id=item.owner_id,
                 due_date=item.due_date,
-                reason=_blocking_reason(item.status, bool(lapsed)),
+                reason=_blocking_reason(item.status, bool(item.lapsed)),
             )
         )
     return {p.id: _summary(p, totals, by_status, blocking[p.id]) for p in programs}
