@@ -106,6 +106,17 @@ def test_capacity_schedule_rows_and_yearly_plan_map_errors_to_the_row_typed_in(
         (0, 3), (12, 60), (60, 180), (60, 72)]
 
 
+def test_an_error_about_the_whole_scenario_is_listed_at_the_top(app: FastAPI, team: Team, session: Session) -> None:
+    scenario = saved(session, team, ScenarioKind.CAPACITY)
+    champion = as_role(app, team, "champion")
+    form = form_values(champion.get(f"/programs/{team.program.id}/planning/{scenario.id}").text)
+    response = champion.post(f"/programs/{team.program.id}/planning/{scenario.id}", form | {"horizon_years": "3"})
+    assert response.status_code == 422
+    summary = re.search(r'class="flash error error-summary".*?</div>', response.text, re.S)
+    assert summary and "hemgenix plans dosing for 5 years, beyond the 3-year horizon" in summary.group(0)
+    assert form_values(response.text)["horizon_years"] == "3"
+
+
 def test_run_shows_the_same_numbers_as_the_api_with_the_report_chart(
     app: FastAPI, team: Team, session: Session
 ) -> None:
