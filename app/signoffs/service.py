@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.audit.service import record_event
@@ -150,22 +151,36 @@ def revoke_signoff(session: Session, actor: User, signoff_id: uuid.UUID, reason:
         raise Forbidden("only the signer or a champion can revoke a sign-off", required_roles=[Role.CHAMPION.value])
     if session.scalars(select(Revocation).where(col(Revocation.signoff_id) == signoff.id)).first():
         raise Conflict("this sign-off was already revoked")
+    item = get_item(session, program.id, signoff.item_key)
+    before_status, before_version = ItemStatus(item.status), item.version
+    status, version = before_status, before_version
     now = utcnow()
-    session.execute(
-        update(ProgramItem)
-        .where(col(ProgramItem.id) == signoff.item_id, col(ProgramItem.status) == ItemStatus.SIGNED_OFF)
-        .values(status=ItemStatus.DONE, lapses_on=None, version=ProgramItem.version + 1, updated_at=now)
-    )
-    session.add(
-        Revocation(signoff_id=signoff.id, revoked_by_id=actor.id, revoked_by_name=actor.full_name, reason=reason,
-                   revoked_at=now)
-    )
-    session.flush()
+    if status == ItemStatus.SIGNED_OFF:
+        # Guarded by the version read above, like every item change: of two simultaneous revocations (or a
+        # revocation racing an edit) exactly one moves the item; the other gets a clean 409.
+        moved = session.execute(
+            update(ProgramItem)
+            .where(col(ProgramItem.id) == item.id, col(ProgramItem.version) == version)
+            .values(status=ItemStatus.DONE, lapses_on=None, version=version + 1, updated_at=now)
+        ).rowcount  # type: ignore[attr-defined]
+        if moved != 1:
+            session.rollback()
+            raise Conflict(f"item {item.key} was just changed or its sign-off revoked by someone else; reload")
+        status, version = ItemStatus.DONE, version + 1
+    try:
+        session.add(
+            Revocation(signoff_id=signoff.id, revoked_by_id=actor.id, revoked_by_name=actor.full_name,
+                       reason=reason, revoked_at=now)
+        )
+        session.flush()
+    except IntegrityError:  # revoked a moment ago by someone else (the item was not signed, so no row to race on)
+        session.rollback()
+        raise Conflict("this sign-off was already revoked") from None
     record_event(
         session, actor, "signoff.revoked", entity="item", entity_key=signoff.item_key,
         institution_id=program.institution_id, program_id=program.id,
-        before={"status": ItemStatus.SIGNED_OFF.value, "signoff_id": str(signoff.id)},
-        after={"status": ItemStatus.DONE.value, "reason": reason},
+        before={"status": before_status.value, "signoff_id": str(signoff.id), "version": before_version},
+        after={"status": status.value, "reason": reason, "version": version},
     )
     session.commit()
     return signoff
