@@ -7,7 +7,11 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app app
 COPY checklists checklists
 COPY migrations migrations
-RUN pip install --no-cache-dir .
+# Editable: the app runs from /srv/gtready, where it finds alembic.ini, migrations/, checklists/, report_templates/
+# and its web templates (a plain install would copy only the Python modules into site-packages).
+RUN pip install --no-cache-dir -e .
 COPY report_templates report_templates
 EXPOSE 8000
-CMD ["sh", "-c", "gtready db upgrade && gtready serve --host 0.0.0.0 --port 8000"]
+# Serve only (uvicorn via `gtready serve`); migrations run once, in the compose file's one-shot `migrate` service
+# (`gtready db upgrade`), so several replicas never race to migrate.
+CMD ["gtready", "serve", "--host", "0.0.0.0", "--port", "8000"]
