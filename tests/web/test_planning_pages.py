@@ -233,6 +233,7 @@ def test_capacity_results_page_in_the_browser(team: Team, session: Session, live
                                      "Small clinic", inputs)
     login(page, live_server, team.people["followup_coordinator"].email)
     page.goto(f"{live_server}/programs/{team.program.id}/planning")
+    screenshot(page, "planning-list")
     page.get_by_role("link", name="Run Small clinic").click()
     expect(page.locator("#first-shortfall-year")).to_have_text("4")
     expect(page.get_by_role("img", name="Follow-up visits needed and available by year")).to_be_visible()
