@@ -1,0 +1,121 @@
+"""Institution A (the `team`, with a record of every kind) and a person of institution B who goes after them."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.auth.models import User
+from app.auth.roles import Role
+from tests.conftest import PASSWORD, Team
+from tests.factories import make_institution, make_program, make_user
+from tests.security.routes import World
+from tests.signoffs.test_signoff_rules import mark_done
+
+
+def web_login(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Log in through the login form, as a browser does; return the session's CSRF token from a page."""
+    response = client.post("/login", data={"email": email, "password": password, "next": "/account"},
+                           follow_redirects=True)
+    assert response.status_code == 200, response.text  # followed the redirect to the account page
+    found = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert found, "the account page carries no CSRF token"
+    return found.group(1)
+
+
+def _created(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+def victim_world(team: Team) -> World:
+    """Institution A's records, created on first use through A's own API clients."""
+    champion, admin = team.clients["champion"], team.clients["administrator"]
+
+    def evidence() -> str:
+        response = champion.post(team.url("/items/PAY-001/evidence"), data={"kind": "other"},
+                                 files={"file": ("minutes.txt", b"committee minutes\n", "text/plain")})
+        return str(_created(response)["id"])
+
+    def signoff() -> str:
+        version = mark_done(team, "POL-002")
+        body = {"password": PASSWORD, "meaning": "approved", "version": version}
+        return str(_created(team.clients["policy_lead"].post(team.url("/items/POL-002/signoffs"), json=body))["id"])
+
+    def report() -> str:
+        return str(_created(champion.post(team.url("/reports"), json={"kind": "executive"}))["number"])
+
+    def scenario() -> str:
+        inputs = champion.get(team.url("/scenarios/defaults")).json()["reimbursement"]
+        body = {"name": "Base case", "inputs": inputs}
+        return str(_created(champion.post(team.url("/scenarios/reimbursement"), json=body))["id"])
+
+    def invitation() -> str:
+        body = {"email": "newcomer@riverside.example", "full_name": "New Comer", "roles": ["viewer"]}
+        return str(_created(admin.post(f"/api/institutions/{team.institution.id}/invitations", json=body))["id"])
+
+    def token() -> str:
+        return str(champion.get("/api/auth/tokens").json()[0]["id"])
+
+    return World({
+        "institution_id": lambda: str(team.institution.id),
+        "program_id": lambda: str(team.program.id),
+        "key": lambda: "PAY-001",
+        "evidence_id": evidence,
+        "signoff_id": signoff,
+        "number": report,
+        "scenario_id": scenario,
+        "invitation_id": invitation,
+        "token_id": token,
+        "user_id": lambda: str(team.people["viewer"].id),
+        "role": lambda: Role.VIEWER.value,
+        # Not records but choices a route also needs: any valid value will do.
+        "register": lambda: "items",
+        "fmt": lambda: "csv",
+        "kind": lambda: "reimbursement",
+        "to_version": lambda: "1.1.0",
+    })
+
+
+def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
+    """A valid body per request model, by model name (validated against the model before use)."""
+
+    def defaults(kind: str) -> dict[str, Any]:
+        return dict(team.clients["viewer"].get(team.url("/scenarios/defaults")).json()[kind])
+
+    return {
+        "ItemUpdate": lambda: {"notes": "changed by another institution", "version": 1},
+        "SignOffCreate": lambda: {"password": PASSWORD, "meaning": "approved", "version": 1},
+        "RevocationCreate": lambda: {"reason": "revoked by another institution"},
+        "ReportRequest": lambda: {"kind": "executive"},
+        "UpgradeRequest": lambda: {"to_version": "1.1.0"},
+        "MemberGrant": lambda: {"email": "intruder@elsewhere.example", "roles": ["administrator"]},
+        "InvitationCreate": lambda: {"email": "spy@elsewhere.example", "full_name": "Spy", "roles": ["champion"]},
+        "ProgramCreate": lambda: {"title": "Planted program", "library_id": "mini", "products": ["hemgenix"],
+                                  "care_role": "hub"},
+        "ReimbursementScenarioBody": lambda: {"name": "Planted", "inputs": defaults("reimbursement")},
+        "CapacityScenarioBody": lambda: {"name": "Planted", "inputs": defaults("capacity")},
+    }
+
+
+@dataclass
+class Intruder:
+    """A person of institution B holding every role there (so a refusal is about institution, not role)."""
+
+    user: User
+    client: TestClient
+
+
+@pytest.fixture
+def intruder(app: FastAPI, session: Session, client_for: Callable[[User], TestClient]) -> Intruder:
+    other = make_institution(session, "Elsewhere General")
+    make_program(session, app.state.catalog, other)
+    user = make_user(session, other, roles=tuple(role.value for role in Role), password=PASSWORD,
+                     email="intruder@elsewhere.example")
+    return Intruder(user, client_for(user))
+
