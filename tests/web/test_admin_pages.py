@@ -153,8 +153,13 @@ def test_administrator_invites_an_education_lead_who_joins_and_later_loses_a_rol
     login(admin, live_server, ADMIN)
     admin.get_by_role("link", name="Administration").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Riverside University Hospital: people and roles")
-    admin.get_by_label("Email").fill("noor@riverside.example")
     admin.get_by_label("Full name").fill("Noor Haddad")
+    admin.get_by_role("button", name="Create invitation").click()  # no email, no role: errors in place
+    expect(admin.locator("#invite-email-error")).to_have_text("enter an email address, like name@hospital.org")
+    expect(admin.locator("#invite-roles-error")).to_have_text("choose at least one role")
+    expect(admin.get_by_label("Full name")).to_have_value("Noor Haddad")
+    screenshot(admin, "admin-invitation-errors")
+    admin.get_by_label("Email").fill("noor@riverside.example")
     admin.get_by_label("Education lead").check()
     admin.get_by_label("Policy lead").check()
     admin.get_by_role("button", name="Create invitation").click()
@@ -181,6 +186,7 @@ def test_administrator_invites_an_education_lead_who_joins_and_later_loses_a_rol
     screenshot(noor, "invitation-joined-queue")
     noor.goto(link)  # the link was used up
     expect(noor.get_by_role("alert")).to_contain_text("already used")
+    screenshot(noor, "invitation-used")
 
     # The administrator sees Noor as a member and removes the policy lead role.
     admin.goto(f"{live_server}/institutions/{institution.id}/admin")
