@@ -37,9 +37,10 @@ def export_command(
         try:
             with partial.open("wb") as target:
                 summary = export_program(session, LocalStorage(settings.evidence_dir), wanted, target)
-        except DomainError as error:
+        except (DomainError, OSError) as error:
             partial.unlink(missing_ok=True)
-            typer.echo(error.detail, err=True)
+            detail = error.detail if isinstance(error, DomainError) else f"--out: {error.strerror}: {out}"
+            typer.echo(detail, err=True)
             raise typer.Exit(code=1) from None
     os.replace(partial, out)
     typer.echo(

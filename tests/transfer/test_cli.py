@@ -82,3 +82,5 @@ def test_export_of_an_unknown_program_fails_without_writing(
     malformed = runner.invoke(cli, ["export", "PRG-1", "--out", str(out)])
     assert malformed.exit_code == 1 and "PROGRAM_ID: 'PRG-1' is not a program id" in malformed.output
     assert list(tmp_path.glob("*.zip")) == [] and list(tmp_path.glob(".*.part")) == []
+    nowhere = runner.invoke(cli, ["export", str(uuid.uuid4()), "--out", str(tmp_path / "no-such-dir" / "p.zip")])
+    assert nowhere.exit_code == 1 and "--out: No such file or directory" in nowhere.output
