@@ -75,7 +75,7 @@ def import_command(
         f"{summary.reports} reports, {summary.scenarios} scenarios, {summary.audit_events} audit events restored"
     )
     if summary.users_created:
-        typer.echo(f"people created without a password (set one before they log in): "
+        typer.echo(f"people created without a password (they cannot log in until one is set): "
                    f"{', '.join(summary.users_created)}")
     if summary.users_linked:
         typer.echo(f"people linked to existing accounts: {', '.join(summary.users_linked)}")
