@@ -19,6 +19,8 @@ ZIP_KINDS = {
     "xl/": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
 }
 
+BINARY_SIGNATURES = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"PK\x03\x04")
+
 
 class TooLarge(DomainError):
     status_code = 413
@@ -54,7 +56,8 @@ def sniff(path: Path, name: str) -> str:
         for prefix, (content_type, expected_suffix) in ZIP_KINDS.items():
             if office and suffix == expected_suffix and any(n.startswith(prefix) for n in names):
                 return content_type
-    if suffix in {".csv", ".txt"}:
+    # Text must be text: a PDF, image or archive that happens to decode as UTF-8 is still a disguised file.
+    if suffix in {".csv", ".txt"} and not head.startswith(BINARY_SIGNATURES):
         data = path.read_bytes()
         try:
             data.decode("utf-8")
