@@ -30,6 +30,16 @@ class UnsupportedType(DomainError):
     status_code = 415
 
 
+class StorageFailed(DomainError):
+    """The disk refused the file (full, read-only, gone): a condition to retry, not a bad request."""
+
+    status_code = 503
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):.3g} MB"
+
+
 def safe_name(name: str) -> str:
     """The file's own name without any path, control characters or leading dots; never empty."""
     base = re.split(r"[\\/]", name or "")[-1]
@@ -87,27 +97,30 @@ class LocalStorage:
         self.directory = directory
 
     def save(self, source: BinaryIO, name: str, max_bytes: int) -> StoredFile:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Stream to a temporary file, check what it is, then move it under a random name. Whatever fails
+        (too large, wrong type, a full or broken disk) leaves nothing behind; a disk failure answers 503."""
         digest, size = hashlib.sha256(), 0
-        with tempfile.NamedTemporaryFile(dir=self.directory, delete=False, suffix=".part") as temp:
-            temp_path = Path(temp.name)
-            try:
+        temp_path: Path | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.directory, delete=False, suffix=".part") as temp:
+                temp_path = Path(temp.name)
                 while chunk := source.read(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLarge(f"file: larger than the {max_bytes // (1 << 20)} MB limit")
+                        raise TooLarge(f"file: larger than the {_megabytes(max_bytes)} limit")
                     digest.update(chunk)
                     temp.write(chunk)
-            except BaseException:
-                temp_path.unlink(missing_ok=True)
-                raise
-        try:
             content_type = sniff(temp_path, name)
-        except UnsupportedType:
-            temp_path.unlink(missing_ok=True)
+            stored_name = uuid.uuid4().hex
+            shutil.move(temp_path, self.directory / stored_name)
+        except BaseException as error:
+            if temp_path is not None:
+                temp_path.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                reason = error.strerror or type(error).__name__
+                raise StorageFailed(f"file: could not be stored ({reason}); nothing was kept, try again") from error
             raise
-        stored_name = uuid.uuid4().hex
-        shutil.move(temp_path, self.directory / stored_name)
         return StoredFile(stored_name, digest.hexdigest(), size, content_type)
 
     def path_of(self, stored_name: str) -> Path:
