@@ -110,6 +110,24 @@ def users_create_admin(
     typer.echo(f"superuser {user.email} created")
 
 
+@users_cli.command("set-password")
+def users_set_password(
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set a person's password (for example someone restored by `gtready import`, who arrives without one)."""
+    from app.auth.service import reset_password
+    from app.errors import DomainError
+
+    with _session(Settings()) as session:
+        try:
+            user = reset_password(session, email, password)
+        except DomainError as error:
+            typer.echo(error.detail, err=True)
+            raise typer.Exit(code=1) from None
+    typer.echo(f"password set for {user.email}")
+
+
 @cli.command()
 def report(
     program_id: Annotated[str, typer.Argument(help="The program's id")],

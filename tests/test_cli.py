@@ -4,8 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, create_engine
 from typer.testing import CliRunner
 
+from app.auth.service import authenticate
 from app.cli import cli
 from tests.conftest import FIXTURE_CHECKLISTS
 
@@ -45,10 +47,24 @@ def test_db_upgrade_demo_audit_verify_and_create_admin(monkeypatch: pytest.Monke
         verified = runner.invoke(cli, ["audit", "verify"])
         assert verified.exit_code == 0 and "audit chain intact" in verified.output
         admin = ["users", "create-admin", "--email", "root@example.org", "--full-name", "Root",
-                 "--password", "pw-123456"]
+                 "--password", "root passphrase"]
         assert runner.invoke(cli, admin).output == "superuser root@example.org created\n"
+        weak = runner.invoke(cli, [*admin[:-1], "pw-123"])
+        assert weak.exit_code == 1 and "at least 12 characters" in weak.output
         again = runner.invoke(cli, admin)
         assert again.exit_code == 1 and "already exists" in again.output
+
+        reset = ["users", "set-password", "--email", "viewer@riverside.example", "--password"]
+        short = runner.invoke(cli, [*reset, "too-short"])
+        assert short.exit_code == 1 and "at least 12 characters" in short.output
+        unknown = runner.invoke(cli, ["users", "set-password", "--email", "nobody@x.example", "--password", "p" * 12])
+        assert unknown.exit_code == 1 and "no user with email nobody@x.example" in unknown.output
+        done = runner.invoke(cli, [*reset, "a new passphrase"])
+        assert done.output == "password set for viewer@riverside.example\n"
+        with Session(create_engine(url)) as session:
+            assert authenticate(session, "viewer@riverside.example", "a new passphrase").email.startswith("viewer")
+        verified = runner.invoke(cli, ["audit", "verify"])
+        assert verified.exit_code == 0 and "audit chain intact" in verified.output
     finally:
         if db_harness.USE_POSTGRES:
             db_harness.drop_postgres_database(url)

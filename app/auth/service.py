@@ -59,6 +59,7 @@ def user_with_email(session: Session, email: str) -> User | None:
 
 def create_admin(session: Session, email: str, full_name: str, password: str) -> User:
     """The site-wide superuser, for set-up only (creating institutions and their first administrators)."""
+    check_new_password(password)
     return create_user(session, email, full_name, password, is_superuser=True)
 
 
@@ -250,4 +251,13 @@ def user_by_email(session: Session, email: str) -> User:
     user = user_with_email(session, email)
     if user is None:
         raise Invalid(f"no user with email {email}", field="email")
+    return user
+
+
+def reset_password(session: Session, email: str, password: str) -> User:
+    """Set a person's password from the command line (people restored by an import arrive without one)."""
+    user = user_by_email(session, email)
+    check_new_password(password)
+    record_event(session, None, "user.password_set", entity="user", entity_key=user.email, after={"by": "command line"})
+    set_password(session, user, password)
     return user

@@ -27,8 +27,9 @@ SYSTEM_AUTHOR = "gtready command line"
 
 def _next_number(session: Session, year: int) -> str:
     prefix = f"GTR-{year}-"
-    issued = session.scalar(select(func.count()).where(col(Report.number).startswith(prefix))) or 0
-    return f"{prefix}{issued + 1:06d}"
+    # The highest number, not a count: an imported program brings its own numbers, which may leave gaps.
+    last = session.scalar(select(func.max(Report.number)).where(col(Report.number).startswith(prefix)))
+    return f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:06d}"
 
 
 def generate_report(

@@ -194,3 +194,12 @@ def test_model_sections_appear_with_their_figures_once_scenarios_exist(team: Tea
     assert "Follow-up capacity model — scenario “Current clinic”" in flat
     assert "capacity runs short in year 1" in flat.lower()
     assert "Assumptions" in flat and "E[L] = w·C" in flat
+
+
+def test_numbers_continue_after_the_highest_even_with_gaps(session: Session, team: Team) -> None:
+    first = str(generate(team)["number"])
+    # A program imported from another server brings its own, higher number.
+    session.execute(text("UPDATE reports SET number = :n WHERE number = :old"),
+                    {"n": first[:-6] + "000007", "old": first})
+    session.commit()
+    assert generate(team)["number"] == first[:-6] + "000008"
