@@ -57,13 +57,19 @@ def generate_report(
         except IntegrityError:  # another replica took this number a moment ago
             session.rollback()
             continue
-        record_event(
-            session, actor, "report.generated", entity="report", entity_key=number,
-            institution_id=program.institution_id, program_id=program.id,
-            after={"kind": kind.value, "data_sha256": digest, "overall_ratio": data.overall_ratio,
-                   "gate_open": data.gate_open, "pages": report.pages},
-        )
-        session.commit()
+        try:
+            record_event(
+                session, actor, "report.generated", entity="report", entity_key=number,
+                institution_id=program.institution_id, program_id=program.id,
+                after={"kind": kind.value, "data_sha256": digest, "overall_ratio": data.overall_ratio,
+                       "gate_open": data.gate_open, "pages": report.pages},
+            )
+            session.commit()
+        except BaseException:
+            # The row was flushed: take it back, so a caller that keeps its session cannot commit it later
+            # (and the next report gets this number).
+            session.rollback()
+            raise
         return report
     raise Conflict("could not allocate a report number; try again")
 
