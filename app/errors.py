@@ -2,7 +2,7 @@
 
 from typing import Any, cast
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 
@@ -61,11 +61,7 @@ def domain_error_body(error: DomainError) -> dict[str, Any]:
     return {"detail": error.detail, **error.extra}
 
 
-async def _handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def domain_error_response(request: Request, exc: Exception) -> JSONResponse:
     error = cast(DomainError, exc)  # registered for DomainError only
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
     return JSONResponse(domain_error_body(error), status_code=error.status_code, headers=headers)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _handle_domain_error)

@@ -11,7 +11,7 @@ from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.config import Settings
 from app.db import make_engine
-from app.errors import install_error_handlers
+from app.errors import DomainError
 from app.evidence.router import router as evidence_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.planning.router import router as planning_router
@@ -26,7 +26,7 @@ from app.web.library_upgrade import router as web_library_upgrade_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
-from app.web.session import LoginRequired, redirect_to_login
+from app.web.session import LoginRequired, domain_error_page, redirect_to_login
 from app.web.signoffs import router as web_signoffs_router
 from app.web.templating import STATIC_DIR
 from app.web.workspace import router as web_workspace_router
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.catalog = load_catalog(settings.checklists_dir)
-    install_error_handlers(app)
+    app.add_exception_handler(DomainError, domain_error_page)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(probes)

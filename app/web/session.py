@@ -1,12 +1,13 @@
 """Who is looking at a page, and rendering with what every page needs (the user, the CSRF token)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import Principal, optional_principal
+from app.errors import DomainError, domain_error_response
 from app.web.templating import make_templates
 
 templates = make_templates()
@@ -25,6 +26,20 @@ def web_principal(request: Request, principal: Annotated[Principal | None, Depen
 
 
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
+
+
+ERROR_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not possible right now", 410: "No longer valid"}
+
+
+async def domain_error_page(request: Request, exc: Exception) -> Response:
+    """A browser asking for a page gets a page; API clients and scripts get the JSON every API error has."""
+    error = cast(DomainError, exc)  # registered for DomainError only
+    wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+    if not wants_page:
+        return await domain_error_response(request, exc)
+    context = {"status": error.status_code, "title": ERROR_TITLES.get(error.status_code, "Something went wrong"),
+               "detail": error.detail}
+    return render(request, None, "error.html", context, status_code=error.status_code)
 
 
 async def redirect_to_login(request: Request, exc: Exception) -> RedirectResponse:
