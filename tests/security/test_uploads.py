@@ -50,42 +50,42 @@ def _audit_actions(team: Team) -> list[str]:
     return [e["action"] for e in events]
 
 
-@pytest.mark.parametrize(
-    "filename",
-    [
-        b"../../etc/passwd.txt",
-        b"..\\..\\windows\\system32\\evil.txt",
-        b"/etc/cron.d/evil.txt",
-        b"C:\\Windows\\Temp\\evil.txt",
-        b"....//....//evil.txt",
-        b"evil\x00.txt",
-        b"../\x00../evil.txt",
-        b".hidden.txt",
-        b"..",
-    ],
-    ids=["dotdot", "backslashes", "absolute", "drive", "doubled", "nul", "dotdot-nul", "hidden", "only-dots"],
-)
+TRAVERSAL_NAMES = {
+    "dotdot": b"../../etc/passwd.txt",
+    "backslashes": b"..\\..\\windows\\system32\\evil.txt",
+    "absolute": b"/etc/cron.d/evil.txt",
+    "drive": b"C:\\Windows\\Temp\\evil.txt",
+    "doubled": b"....//....//evil.txt",
+    "nul": b"evil\x00.txt",
+    "dotdot-nul": b"../\x00../evil.txt",
+    "hidden": b".hidden.txt",
+    "only-dots": b"..",
+}
+
+
 def test_path_traversal_in_the_name_writes_only_inside_the_evidence_folder(
-    app: FastAPI, team: Team, tmp_path: Path, filename: bytes
+    app: FastAPI, team: Team, tmp_path: Path, subtests: pytest.Subtests
 ) -> None:
     evidence_dir = app.state.settings.evidence_dir
-    before = _tree(tmp_path)
-    response = _raw_upload(team.clients["champion"], team.url("/items/PAY-001/evidence"), filename, b"minutes\n")
-    status = response.status_code  # type: ignore[attr-defined]
-    assert status in (201, 415), response.text  # type: ignore[attr-defined]
-    new_files = _tree(tmp_path) - before
-    outside = [p for p in new_files if p.parent != evidence_dir and not p.name.startswith("gtready.db")]
-    assert outside == []
-    assert all(EVIDENCE_NAME.fullmatch(p.name) for p in new_files if p.parent == evidence_dir)
-    if status == 415:  # no name left once the path is stripped ("..") has no type to prove: refused, nothing kept
-        assert [p for p in new_files if p.parent == evidence_dir] == []
-        return
-    stored = response.json()  # type: ignore[attr-defined]
-    name = stored["original_name"]
-    assert name and not name.startswith(".") and not re.search(r"[/\\\x00-\x1f]", name), name
-    download = team.clients["viewer"].get(f"/api/evidence/{stored['id']}/download")
-    assert download.status_code == 200 and download.content == b"minutes\n"
-    assert SAFE_DISPOSITION.fullmatch(download.headers["content-disposition"]), download.headers["content-disposition"]
+    for case, filename in TRAVERSAL_NAMES.items():
+        with subtests.test(case):
+            before = _tree(tmp_path)
+            response = _raw_upload(team.clients["champion"], team.url("/items/PAY-001/evidence"), filename, b"log\n")
+            status = response.status_code  # type: ignore[attr-defined]
+            assert status in (201, 415), response.text  # type: ignore[attr-defined]
+            new_files = _tree(tmp_path) - before
+            assert [p for p in new_files if p.parent != evidence_dir and not p.name.startswith("gtready.db")] == []
+            assert all(EVIDENCE_NAME.fullmatch(p.name) for p in new_files if p.parent == evidence_dir)
+            if status == 415:  # nothing left once the path is stripped (".."), so no type to prove: nothing kept
+                assert [p for p in new_files if p.parent == evidence_dir] == []
+                continue
+            stored = response.json()  # type: ignore[attr-defined]
+            name = stored["original_name"]
+            assert name and not name.startswith(".") and not re.search(r"[/\\\x00-\x1f]", name), name
+            download = team.clients["viewer"].get(f"/api/evidence/{stored['id']}/download")
+            assert download.status_code == 200 and download.content == b"log\n"
+            disposition = download.headers["content-disposition"]
+            assert SAFE_DISPOSITION.fullmatch(disposition), disposition
 
 
 def test_a_name_crafted_to_break_the_download_header_is_neutralised(team: Team) -> None:
@@ -100,33 +100,32 @@ def test_a_name_crafted_to_break_the_download_header_is_neutralised(team: Team) 
     assert download.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize(
-    ("name", "content"),
-    [
-        ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00 Windows executable"),
-        ("report.pdf", b"\x7fELF\x02\x01\x01\x00 Linux executable"),
-        ("report.pdf", b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"),
-        ("scan.png", PDF),
-        ("photo.jpg", PNG),
-        ("sheet.xlsx", _docx()),
-        ("minutes.txt", PDF),
-        ("register.csv", PDF),
-        ("roster.txt", PNG),
-        ("archive.docx", b"PK\x03\x04 not a zip at all"),
-    ],
-    ids=["exe-as-pdf", "elf-as-pdf", "html-as-pdf", "pdf-as-png", "png-as-jpg", "docx-as-xlsx", "pdf-as-txt",
-         "pdf-as-csv", "png-as-txt", "fake-docx"],
-)
+DISGUISED = {
+    "exe-as-pdf": ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00 Windows executable"),
+    "elf-as-pdf": ("report.pdf", b"\x7fELF\x02\x01\x01\x00 Linux executable"),
+    "html-as-pdf": ("report.pdf", b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"),
+    "pdf-as-png": ("scan.png", PDF),
+    "png-as-jpg": ("photo.jpg", PNG),
+    "docx-as-xlsx": ("sheet.xlsx", _docx()),
+    "pdf-as-txt": ("minutes.txt", PDF),
+    "pdf-as-csv": ("register.csv", PDF),
+    "png-as-txt": ("roster.txt", PNG),
+    "fake-docx": ("archive.docx", b"PK\x03\x04 not a zip at all"),
+}
+
+
 def test_a_file_disguised_by_its_name_is_refused_and_leaves_nothing(
-    app: FastAPI, team: Team, name: str, content: bytes
+    app: FastAPI, team: Team, subtests: pytest.Subtests
 ) -> None:
-    response = team.clients["champion"].post(
-        team.url("/items/PAY-001/evidence"), data={"kind": "other"}, files={"file": (name, content)}
-    )
-    assert response.status_code in (415, 422), (name, response.status_code, response.text)
-    assert "file" in response.text  # the answer names the field
     evidence_dir = app.state.settings.evidence_dir
-    assert not evidence_dir.exists() or list(evidence_dir.iterdir()) == []
+    for case, (name, content) in DISGUISED.items():
+        with subtests.test(case):
+            response = team.clients["champion"].post(
+                team.url("/items/PAY-001/evidence"), data={"kind": "other"}, files={"file": (name, content)}
+            )
+            assert response.status_code in (415, 422), (name, response.status_code, response.text)
+            assert "file" in response.text  # the answer names the field
+            assert not evidence_dir.exists() or list(evidence_dir.iterdir()) == []
     assert team.clients["viewer"].get(team.url("/evidence")).json() == []
     assert "evidence.added" not in _audit_actions(team)
 
