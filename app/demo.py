@@ -3,8 +3,9 @@ something real. Deterministic (seeded), and idempotent: running it twice changes
 
 import io
 import random
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from graphlib import TopologicalSorter
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -14,7 +15,7 @@ from app.auth.roles import Role
 from app.auth.secrets import hash_password
 from app.checklists.loader import Catalog
 from app.checklists.schema import CareRole
-from app.clock import today, utcnow
+from app.clock import frozen_at, today, utcnow
 from app.errors import Conflict
 from app.evidence.files import LocalStorage
 from app.evidence.service import add_evidence
@@ -23,13 +24,14 @@ from app.planning.schemas import ScenarioKind
 from app.planning.service import save_scenario
 from app.programs import service
 from app.programs.models import Institution, ItemStatus, Program, ProgramItem
-from app.programs.schemas import ProgramCreate
+from app.programs.schemas import ItemUpdate, ProgramCreate
 from app.signoffs.models import Meaning
 from app.signoffs.service import sign_off_item
 
 DEMO_INSTITUTION = "Riverside University Hospital"
 DEMO_LIBRARY = "hemophilia-gt"
 DEMO_PASSWORD = "gtready-demo"  # noqa: S105  (documented in the README; demo data only)
+DEMO_HISTORY = timedelta(weeks=10)  # how far back the demo program's work began
 
 
 @dataclass(frozen=True)
@@ -65,39 +67,68 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
         session.add_all(Membership(user_id=user.id, institution_id=institution.id, role=r) for r in person.roles)
         people[person.roles[0]] = user
     session.commit()
-    program = service.create_program(
-        session,
-        catalog,
-        institution.id,
-        ProgramCreate(
-            title="Commercial gene therapy for hemophilia B",
-            library_id=DEMO_LIBRARY,
-            products=["hemgenix"],
-            care_role=CareRole.HUB,
-        ),
-    )
-    _progress(session, program, people)
-    _sign_some(session, storage, program, people)
+    began = utcnow() - DEMO_HISTORY
+    with frozen_at(began):
+        program = service.create_program(
+            session,
+            catalog,
+            institution.id,
+            ProgramCreate(
+                title="Commercial gene therapy for hemophilia B",
+                library_id=DEMO_LIBRARY,
+                products=["hemgenix"],
+                care_role=CareRole.HUB,
+            ),
+        )
+    signed_from = _progress(session, program, people, began)
+    _sign_some(session, storage, program, people, signed_from)
     _plan(session, program, people)
     return program
 
 
-def _progress(session: Session, program: Program, people: dict[Role, User]) -> None:
-    """Owners on every item, due dates over the next quarter, about half the work under way."""
+@dataclass(frozen=True, order=True)
+class _Step:
+    at: datetime
+    key: str
+    update: ItemUpdate = field(compare=False)
+    actor: User = field(compare=False)
+
+
+def _progress(session: Session, program: Program, people: dict[Role, User], began: datetime) -> datetime:
+    """Ten weeks of work replayed through the services, so the audit trail, the activity feed and the readiness
+    history tell the same story: owners and due dates first, then about half the items started, and a third
+    finished (an item only after what it depends on). Returns when the sign-offs may begin."""
     rng = random.Random(20261124)  # noqa: S311 (demo data, not security)
-    items = session.scalars(select(ProgramItem).where(col(ProgramItem.program_id) == program.id)).all()
-    start, now = today(), utcnow()
-    for item in items:
-        owner = people.get(Role(item.signoff_role), people[Role.CHAMPION])
-        item.owner_id = owner.id
-        item.due_date = start + timedelta(days=rng.randint(-20, 100))
-        roll = rng.random()
-        if roll < 0.30:
-            item.status, item.completed_at = ItemStatus.DONE, now
-        elif roll < 0.55:
-            item.status = ItemStatus.IN_PROGRESS
-            item.notes = "Draft circulated for comment."
-    session.commit()
+    items = session.scalars(
+        select(ProgramItem).where(col(ProgramItem.program_id) == program.id).order_by(col(ProgramItem.position))
+    ).all()
+    champion, start, day = people[Role.CHAMPION], today(), timedelta(days=1)
+    rolls = {item.key: rng.random() for item in items}
+    finished = {key for key, roll in rolls.items() if roll < 0.5}
+    depends_on = {item.key: set(item.depends_on) for item in items}
+    while unready := {key for key in finished if not depends_on[key] <= finished}:
+        finished -= unready
+    steps: list[_Step] = []
+    done_at: dict[str, datetime] = {}
+    for key in TopologicalSorter({key: depends_on[key] & finished for key in finished}).static_order():
+        after = max((done_at[dep] for dep in depends_on[key] & finished), default=began + 20 * day)
+        done_at[key] = after + rng.randint(1, 6) * day
+    for index, item in enumerate(items):
+        owner = people.get(Role(item.signoff_role), champion)
+        assigned = began + day + index * timedelta(minutes=3)
+        due = start + timedelta(days=rng.randint(-20, 100))
+        steps.append(_Step(assigned, item.key, ItemUpdate(owner_id=owner.id, due_date=due), champion))
+        if rolls[item.key] < 0.62:
+            started = min(done_at.get(item.key, began + 40 * day), began + 40 * day) - rng.randint(4, 14) * day
+            notes = None if item.key in finished else "Draft circulated for comment."
+            steps.append(_Step(started, item.key, ItemUpdate(status=ItemStatus.IN_PROGRESS, notes=notes), owner))
+        if item.key in finished:
+            steps.append(_Step(done_at[item.key], item.key, ItemUpdate(status=ItemStatus.DONE), owner))
+    for step in sorted(steps):
+        with frozen_at(step.at):
+            current = service.get_item(session, program.id, step.key)
+            service.update_item(session, program.id, step.key, step.update, current.version, step.actor)
+    return max(step.at for step in steps) + day
 
 
 def _demo_pdf(item: ProgramItem, kind: str) -> bytes:
@@ -105,31 +136,34 @@ def _demo_pdf(item: ProgramItem, kind: str) -> bytes:
     return b"%PDF-1.4\n% " + text.encode("ascii", "replace") + b"\n%%EOF\n"
 
 
-def _sign_some(session: Session, storage: LocalStorage, program: Program, people: dict[Role, User]) -> None:
-    """Sign about half of the finished items, through the same rules a lead would meet (evidence, dependencies)."""
+def _sign_some(
+    session: Session, storage: LocalStorage, program: Program, people: dict[Role, User], signed_from: datetime
+) -> None:
+    """Sign about two thirds of the finished items over the last days, through the same rules a lead would meet
+    (evidence, dependencies)."""
     done = session.scalars(
         select(ProgramItem)
         .where(col(ProgramItem.program_id) == program.id, col(ProgramItem.status) == ItemStatus.DONE)
-        .order_by(col(ProgramItem.position))
+        .order_by(col(ProgramItem.completed_at), col(ProgramItem.position))  # what it depends on comes first
     ).all()
+    spacing = (utcnow() - timedelta(hours=1) - signed_from) / max(len(done), 1)
     for index, item in enumerate(done):
-        if index % 2:
-            continue
         signer = people.get(Role(item.signoff_role))
-        if signer is None:
+        if index % 3 == 2 or signer is None:  # a third stay done, awaiting sign-off
             continue
-        for kind in item.evidence_kinds:
-            add_evidence(
-                session, storage, signer, program, item, source=io.BytesIO(_demo_pdf(item, kind)),
-                filename=f"{item.key.lower()}-{kind}.pdf", kind=kind, expires_on=None, max_bytes=1 << 20,
-            )
-        try:
-            sign_off_item(
-                session, signer, program, item.key, password=DEMO_PASSWORD, meaning=Meaning.APPROVED,
-                statement="Reviewed for the demo.", expected_version=item.version,
-            )
-        except Conflict:  # a dependency is not signed yet: leave it done, as in real life
-            session.rollback()
+        with frozen_at(signed_from + index * spacing):
+            for kind in item.evidence_kinds:
+                add_evidence(
+                    session, storage, signer, program, item, source=io.BytesIO(_demo_pdf(item, kind)),
+                    filename=f"{item.key.lower()}-{kind}.pdf", kind=kind, expires_on=None, max_bytes=1 << 20,
+                )
+            try:
+                sign_off_item(
+                    session, signer, program, item.key, password=DEMO_PASSWORD, meaning=Meaning.APPROVED,
+                    statement="Reviewed for the demo.", expected_version=item.version,
+                )
+            except Conflict:  # a dependency is not signed yet: leave it done, as in real life
+                session.rollback()
 
 
 def _plan(session: Session, program: Program, people: dict[Role, User]) -> None:

@@ -1,12 +1,15 @@
 """The `gtready` command as a user runs it."""
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlmodel import Session, create_engine
 from typer.testing import CliRunner
 
+from app.audit.models import AuditEvent
 from app.auth.service import authenticate
 from app.cli import cli
 from tests.conftest import FIXTURE_CHECKLISTS
@@ -46,6 +49,11 @@ def test_db_upgrade_demo_audit_verify_and_create_admin(monkeypatch: pytest.Monke
         assert "pharmacy@riverside.example       Pharmacy lead" in first.output
         verified = runner.invoke(cli, ["audit", "verify"])
         assert verified.exit_code == 0 and "audit chain intact" in verified.output
+        with Session(create_engine(url)) as session:  # the demo's work happened over weeks, through the services
+            events = session.execute(select(AuditEvent.action, AuditEvent.at)).all()
+        updates = [at for action, at in events if action == "item.updated"]
+        assert len(updates) > 100 and max(updates) - min(updates) > timedelta(weeks=4)
+        assert sum(action == "item.signed_off" for action, _ in events) >= 8
         admin = ["users", "create-admin", "--email", "root@example.org", "--full-name", "Root",
                  "--password", "root passphrase"]
         assert runner.invoke(cli, admin).output == "superuser root@example.org created\n"
