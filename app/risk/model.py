@@ -154,7 +154,8 @@ def _vary(inputs: ReimbursementInputs) -> list[tuple[str, float, Callable[[float
     """Each numeric input with its current value and a function that rebuilds the inputs with a new value."""
 
     def field(name: str) -> tuple[str, float, Callable[[float], ReimbursementInputs]]:
-        return name, float(getattr(inputs, name)), lambda v: inputs.model_copy(update={name: v})
+        label = name.replace("_", " ")  # labels read the same as the payer inputs' ("commercial denial probability")
+        return label, float(getattr(inputs, name)), lambda v: inputs.model_copy(update={name: v})
 
     def payer_field(payer: str, name: str) -> tuple[str, float, Callable[[float], ReimbursementInputs]]:
         terms = inputs.payers[payer]  # type: ignore[index]
@@ -188,7 +189,7 @@ def _vary(inputs: ReimbursementInputs) -> list[tuple[str, float, Callable[[float
 def sensitivity(inputs: ReimbursementInputs) -> list[Sensitivity]:
     rows = []
     for name, value, rebuild in _vary(inputs):
-        ceiling = 1.0 if ("probability" in name or "share" in name or name == "cost_of_capital") else float("inf")
+        ceiling = 1.0 if ("probability" in name or "share" in name or name == "cost of capital") else float("inf")
         low, high = max(0.0, value * (1 - SWING)), min(ceiling, value * (1 + SWING))
         low_loss = expected_loss_per_patient(rebuild(low))
         high_loss = expected_loss_per_patient(rebuild(high))

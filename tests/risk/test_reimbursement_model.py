@@ -88,3 +88,9 @@ def test_more_denial_never_lowers_expected_loss(denial: float, more: float, part
     higher = one_patient(payer={"denial_probability": min(1.0, denial + more), "partial_payment_probability": partial,
                                 "partial_payment_share": share})
     assert expected_loss_per_patient(higher) >= expected_loss_per_patient(lower) - 1e-6
+
+
+def test_sensitivity_inputs_are_named_in_words() -> None:
+    names = [row.input for row in run_reimbursement_model(one_patient()).sensitivity]
+    assert "cost of capital" in names and "wastage probability" in names
+    assert not [name for name in names if "_" in name]

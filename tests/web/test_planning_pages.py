@@ -130,7 +130,7 @@ def test_run_shows_the_same_numbers_as_the_api_with_the_report_chart(
         assert f"${value:,.0f}" in html
     assert f"Risk level <span class=\"badge risk-{api['risk_level']}\">" in html
     ranking = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", html)
-    assert ranking == [row["input"].replace("_", " ") for row in api["sensitivity"]]
+    assert ranking == [row["input"] for row in api["sensitivity"]]
     assert 'aria-label="Cash outstanding by month"' in html
 
 
