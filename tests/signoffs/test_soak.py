@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from app.audit.service import record_event
 from app.auth.models import User
 from app.auth.service import create_api_token
 from bench.server import running_server
@@ -237,3 +238,46 @@ def test_ten_clients_for_five_seconds_on_sqlite_answer_cleanly(
 ) -> None:
     run = soak(app, session, settings.database_url, tmp_path / "data", clients=10, seconds=5)
     assert len([o for o in run.outcomes if o.status < 300]) > 10
+
+
+REVOKERS = 10
+
+
+def test_simultaneous_revocations_of_one_signature_one_succeeds_the_rest_409(
+    app: FastAPI, session: Session, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from fastapi.testclient import TestClient
+
+    from app.signoffs import service
+
+    def slow_record_event(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)  # hold the first revocation open, so every other one has passed its checks meanwhile
+        return record_event(*args, **kwargs)
+
+    institution = make_institution(session, "Race General")
+    program = make_program(session, app.state.catalog, institution)
+    signer = client_for(make_user(session, institution, roles=("finance_lead",), password=PASSWORD))
+    url = f"/api/programs/{program.id}/items/PAY-001"
+    done = signer.patch(url, json={"status": "done", "version": 1}).json()
+    signed = signer.post(f"{url}/signoffs", json={"password": PASSWORD, "meaning": "approved",
+                                                  "version": done["version"]}).json()
+    tokens = [create_api_token(session, make_user(session, institution, roles=("champion",)), "race")[1]
+              for _ in range(REVOKERS)]
+    barrier = Barrier(REVOKERS)
+    monkeypatch.setattr(service, "record_event", slow_record_event)
+
+    def revoke(token: str) -> int:
+        with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+            barrier.wait()
+            return client.post(f"/api/signoffs/{signed['id']}/revocation", json={"reason": "withdrawn"}).status_code
+
+    with ThreadPoolExecutor(max_workers=REVOKERS) as pool:
+        codes = sorted(pool.map(revoke, tokens))
+    assert codes == [200] + [409] * (REVOKERS - 1)
+    item = signer.get(url).json()
+    assert (item["status"], item["version"]) == ("done", done["version"] + 2)  # signed once, revoked once
+    register = signer.get(f"/api/programs/{program.id}/signoffs").json()
+    assert len(register) == 1 and register[0]["revocation"]["reason"] == "withdrawn"
