@@ -43,10 +43,13 @@ async def _run(
             while remaining > 0 and time.perf_counter() < deadline:
                 remaining -= 1
                 started = time.perf_counter()
-                response = await request(client, worker_id)
+                try:
+                    response = await request(client, worker_id)
+                    failed = response.status_code >= 400
+                except httpx.TransportError:  # e.g. the server dropped a kept-alive connection: count it, go on
+                    failed = True
                 latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code >= 400:
-                    errors += 1
+                errors += failed
 
         started = time.perf_counter()
         await asyncio.gather(*(worker(i) for i in range(clients)))
