@@ -43,7 +43,7 @@ def verify(
     data_sha256: Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$")] = None,
 ) -> ReportVerification:
     """Does this report number (or data hash) match a stored report, and what does it attest?"""
-    return service.verify_report(session, number, data_sha256)
+    return service.verify_report(session, number, data_sha256, viewer=user)
 
 
 @router.get("/reports/{number}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_event
 from app.auth.models import User
+from app.auth.permissions import require_member
 from app.checklists.loader import Catalog
 from app.clock import utcnow
 from app.errors import Conflict, NotFound
@@ -102,8 +103,14 @@ def record_download(session: Session, actor: User, report: Report) -> None:
     session.commit()
 
 
-def verify_report(session: Session, number: str | None, data_sha256: str | None) -> ReportVerification:
-    """Whether a report number or data hash matches a stored report, and what that report attests."""
+def verify_report(
+    session: Session, number: str | None, data_sha256: str | None, viewer: User | None = None
+) -> ReportVerification:
+    """Whether a report number or data hash matches a stored report, and what that report attests.
+
+    Numbers run in sequence and can be guessed, so by number alone a `viewer` outside the report's institution
+    learns nothing (as if no such report existed); whoever holds the PDF has its data hash and may verify it.
+    """
     query = select(Report)
     if number:
         query = query.where(col(Report.number) == number)
@@ -113,6 +120,11 @@ def verify_report(session: Session, number: str | None, data_sha256: str | None)
     if not found:
         return ReportVerification(matches=False)
     report = found[0]
+    if viewer is not None and not data_sha256:
+        try:
+            require_member(session, viewer, report.institution_id, what="report")
+        except NotFound:
+            return ReportVerification(matches=False)
     data = ReportData.model_validate(report.data)
     return ReportVerification(
         matches=data_hash(data) == report.data_sha256,

@@ -98,7 +98,7 @@ def _reports_page(
     context = {
         "program": program, "reports": list_reports(session, program_id), "can_generate": can_generate,
         "message": message, "verify_number": verify,
-        "verification": verify_report(session, verify, None) if verify else None,
+        "verification": verify_report(session, verify, None, viewer=principal.user) if verify else None,
     }
     return render(request, principal, "reports.html", context, status_code=status_code)
 

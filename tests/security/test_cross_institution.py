@@ -112,3 +112,30 @@ def test_a_route_the_walk_cannot_fill_fails_the_walk(app: FastAPI, team: Team) -
     route = next(r for r in app_routes(app) if r.path == "/api/widgets/{widget_id}")
     with pytest.raises(pytest.fail.Exception, match="widget_id"):
         victim_world(team).path(route)
+
+
+def test_verifying_another_institutions_report_by_number_reveals_nothing(team: Team, intruder: Intruder) -> None:
+    """Report numbers run in sequence, so anyone could guess them: by number alone, only the report's own institution
+    learns what it attests. Whoever holds the PDF has its data hash (printed in the footer) and can verify it."""
+    report = team.clients["champion"].post(team.url("/reports"), json={"kind": "executive"}).json()
+    by_number = intruder.client.get("/api/reports/verify", params={"number": report["number"]}).json()
+    assert by_number == {"matches": False, "number": None, "program": None, "institution": None,
+                         "generated_at": None, "generated_by": None, "overall_ratio": None, "gate_open": None,
+                         "data_sha256": None}
+    with_pdf = intruder.client.get("/api/reports/verify", params={"number": report["number"],
+                                                                 "data_sha256": report["data_sha256"]}).json()
+    assert with_pdf["matches"] is True and with_pdf["institution"] == team.institution.name
+    own = team.clients["viewer"].get("/api/reports/verify", params={"number": report["number"]}).json()
+    assert own["matches"] is True and own["program"] == team.program.title
+
+
+def test_the_reports_page_does_not_verify_another_institutions_report_by_number(
+    app: FastAPI, session: Session, team: Team, intruder: Intruder
+) -> None:
+    report = team.clients["champion"].post(team.url("/reports"), json={"kind": "executive"}).json()
+    own_program = intruder.client.get("/api/institutions").json()["items"][0]["id"]
+    programs = intruder.client.get(f"/api/institutions/{own_program}/programs").json()["items"]
+    with TestClient(app) as browser:
+        web_login(browser, intruder.user.email)
+        page = browser.get(f"/programs/{programs[0]['id']}/reports", params={"verify": report["number"]}).text
+    assert team.program.title not in page and team.institution.name not in page
