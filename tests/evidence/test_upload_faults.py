@@ -60,29 +60,27 @@ def _disk_fills_after(limit: int) -> Any:
     return failing
 
 
-def test_disk_full_mid_write_answers_503_and_leaves_nothing(
-    app: FastAPI, team: Team, monkeypatch: pytest.MonkeyPatch
+def _refuse_move(*_args: Any) -> None:
+    raise PermissionError(errno.EACCES, "Permission denied")
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "replacement", "reason"),
+    [
+        (tempfile, "NamedTemporaryFile", _disk_fills_after(100_000), "No space left on device"),
+        (shutil, "move", _refuse_move, "Permission denied"),
+    ],
+    ids=["disk-full-mid-write", "final-move-fails"],
+)
+def test_a_disk_failure_answers_503_naming_the_file_and_leaves_nothing(
+    app: FastAPI, team: Team, monkeypatch: pytest.MonkeyPatch, target: Any, name: str, replacement: Any, reason: str
 ) -> None:
-    monkeypatch.setattr(files.tempfile, "NamedTemporaryFile", _disk_fills_after(100_000))
+    monkeypatch.setattr(target, name, replacement)
     response = _upload(team.clients["champion"], team)
+    monkeypatch.undo()
     assert response.status_code == 503
-    detail = response.json()["detail"]
-    assert detail == "file: could not be stored (No space left on device); nothing was kept, try again"
-    assert _left_behind(app, team) == NOTHING
-    monkeypatch.undo()
-    assert _upload(team.clients["champion"], team).status_code == 201
-
-
-def test_failing_final_move_leaves_no_temporary_file(
-    app: FastAPI, team: Team, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(*_args: Any) -> None:
-        raise PermissionError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(shutil, "move", refuse)
-    assert _upload(team.clients["champion"], team).status_code == 503
-    assert _left_behind(app, team) == NOTHING
-    monkeypatch.undo()
+    assert response.json()["detail"] == f"file: could not be stored ({reason}); nothing was kept, try again"
+    assert _left_behind(app, team) == NOTHING  # not even the temporary .part file
     assert _upload(team.clients["champion"], team).status_code == 201
 
 

@@ -2,9 +2,7 @@
 climb out of the evidence folder or into the download's headers. Nothing is written outside the evidence folder,
 a refused file leaves no row, no file and no audit event, and a stored name downloads safely."""
 
-import io
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import PASSWORD, Team
+from tests.evidence.test_evidence import docx_bytes
 from tests.security.conftest import web_login
 
 # An all-ASCII PDF: valid UTF-8 with no NUL, so only its signature tells it apart from plain text.
@@ -19,14 +18,6 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 EVIDENCE_NAME = re.compile(r"[0-9a-f]{32}")
 SAFE_DISPOSITION = re.compile(r"attachment; filename\*=UTF-8''[A-Za-z0-9%._~-]+")
-
-
-def _docx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
-    return buffer.getvalue()
 
 
 def _raw_upload(client: TestClient, url: str, filename: bytes, content: bytes) -> object:
@@ -106,7 +97,7 @@ DISGUISED = {
     "html-as-pdf": ("report.pdf", b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"),
     "pdf-as-png": ("scan.png", PDF),
     "png-as-jpg": ("photo.jpg", PNG),
-    "docx-as-xlsx": ("sheet.xlsx", _docx()),
+    "docx-as-xlsx": ("sheet.xlsx", docx_bytes()),
     "pdf-as-txt": ("minutes.txt", PDF),
     "pdf-as-csv": ("register.csv", PDF),
     "png-as-txt": ("roster.txt", PNG),
