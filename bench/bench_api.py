@@ -6,7 +6,6 @@ Targets (issue #8): item list and dashboard at >= 50% of the trivial endpoint's 
 """
 
 import argparse
-import os
 import sys
 import uuid
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from app.programs import service  # noqa: E402
 from app.programs.models import ProgramItem  # noqa: E402
 from app.programs.schemas import ProgramCreate  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
-from bench.server import running_server  # noqa: E402
+from bench.server import running_server, throwaway_database  # noqa: E402
 from bench.summary import Headline, record  # noqa: E402
 
 ITEMS = 250
@@ -153,14 +152,8 @@ def main(postgres_url: str | None = None) -> list[dict[str, Any]]:
     with TemporaryDirectory() as directory:
         rows += run_on("SQLite", f"sqlite:///{directory}/bench.db")
     if postgres_url:
-        from tests.db_harness import drop_postgres_database, postgres_database
-
-        os.environ["DATABASE_URL"] = postgres_url
-        url = postgres_database("bench_api")
-        try:
+        with throwaway_database(postgres_url, "bench_api") as url:
             rows += run_on("PostgreSQL", url)
-        finally:
-            drop_postgres_database(url)
     record("api", headlines(rows))
     return rows
 

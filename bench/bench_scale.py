@@ -8,9 +8,7 @@ Run: `python bench/bench_scale.py [--postgres URL] [--programs N] [--repeats N]`
 """
 
 import argparse
-import contextlib
 import json
-import os
 import random
 import shutil
 import statistics
@@ -18,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +54,7 @@ from app.programs.history import readiness_history, recent_activity  # noqa: E40
 from app.programs.models import ItemStatus, Program, ProgramItem  # noqa: E402
 from app.programs.readiness import readiness_of_programs  # noqa: E402
 from app.programs.schemas import ItemFilters, ProgramCreate  # noqa: E402
+from bench.server import throwaway_database  # noqa: E402
 from bench.summary import Headline, record  # noqa: E402
 
 PROGRAMS = 1000
@@ -83,24 +82,6 @@ NOW = datetime.now(UTC)
 # measured institution was loaded first, so its latest event is older than most of the trail (a quiet hospital).
 EVENT_INTERVAL = timedelta(seconds=30)
 HISTORY_START = NOW - timedelta(days=120)
-
-
-# --- the database ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def throwaway_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the server of `server_url`, dropped on the way out whatever happens."""
-    url = make_url(server_url)
-    name = f"gtready_scale_{os.getpid()}_{int(time.time())}"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- a 300-item library ---------------------------------------------------------------------------------
@@ -443,7 +424,7 @@ def report(loaded: Loaded, results: list[Timing]) -> list[Headline]:
 
 
 def main(server_url: str, programs: int, repeats: int) -> list[Timing]:
-    with tempfile.TemporaryDirectory() as folder, throwaway_database(server_url) as database_url:
+    with tempfile.TemporaryDirectory() as folder, throwaway_database(server_url, "scale") as database_url:
         migrate.upgrade(Settings(database_url=database_url))
         shipped = max(load_catalog(PROJECT_ROOT / "checklists").all(), key=lambda lib: len(lib.items))
         catalog_dir = padded_library_dir(Path(folder), LIBRARY_ITEMS, [shipped.products[0].id], "hub")

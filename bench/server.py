@@ -1,4 +1,5 @@
-"""Start the real service (uvicorn, production settings) in a subprocess against a prepared database."""
+"""Start the real service (uvicorn, production settings) in a subprocess against a prepared database; throwaway
+PostgreSQL databases for benchmarks."""
 
 import os
 import socket
@@ -10,8 +11,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def throwaway_database(server_url: str, label: str) -> Iterator[str]:
+    """A fresh database on the server of `server_url`, dropped on the way out whatever happens."""
+    url = make_url(server_url)
+    name = f"gtready_{label}_{os.getpid()}_{int(time.time())}"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
