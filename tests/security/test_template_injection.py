@@ -31,7 +31,8 @@ def _created(response: Any) -> dict[str, Any]:
 
 def _program_full_of_payloads(app: FastAPI, session: Session) -> tuple[str, dict[str, str]]:
     """A program whose every user-typed text carries the payload; returns its id and the texts by field."""
-    texts = {f: typed(f) for f in ("Institution", "Champion", "Lead", "Program", "Notes", "Statement", "Committee")}
+    fields = ("Institution", "Champion", "Lead", "Program", "Notes", "Statement", "Committee", "Scenario")
+    texts = {f: typed(f) for f in fields}
     institution = make_institution(session, texts["Institution"])
     champion = make_user(session, institution, roles=("champion",), full_name=texts["Champion"], password=PASSWORD,
                          email="champion@injection.example")
@@ -49,6 +50,9 @@ def _program_full_of_payloads(app: FastAPI, session: Session) -> tuple[str, dict
     texts["Evidence"] = evidence_name
     _created(signer.post(f"{url}/items/PAY-001/signoffs", json={
         "password": PASSWORD, "meaning": "approved", "statement": texts["Statement"], "version": item["version"]}))
+    inputs = api.get(f"{url}/scenarios/defaults").json()["reimbursement"]
+    scenario = _created(api.post(f"{url}/scenarios/reimbursement", json={"name": texts["Scenario"], "inputs": inputs}))
+    texts["ScenarioId"] = scenario["id"]
     texts["Report"] = _created(api.post(f"{url}/reports", json={"kind": "full", "prepared_for": texts["Committee"]}))[
         "number"]
     api.close()
@@ -67,6 +71,8 @@ def test_user_text_shows_literally_and_escaped_in_web_pages(app: FastAPI, sessio
         f"/programs/{program}": ("Program", "Lead"),
         f"/programs/{program}/items/PAY-001": ("Program", "Notes", "Statement", "Lead", "Evidence"),
         f"/programs/{program}/reports": ("Program", "Champion"),
+        f"/programs/{program}/planning": ("Program", "Scenario"),
+        f"/programs/{program}/planning/{texts['ScenarioId']}": ("Program", "Scenario"),
     }
     with TestClient(app) as browser:
         web_login(browser, "champion@injection.example")
