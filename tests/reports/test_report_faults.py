@@ -19,6 +19,7 @@ from app.reports import service as report_service
 from app.reports.models import Report
 from app.reports.schemas import ReportKind
 from tests.conftest import Team
+from tests.security.conftest import web_login
 
 
 def _first_number() -> str:
@@ -80,8 +81,6 @@ def test_a_failure_after_the_report_row_is_written_rolls_it_back_in_the_same_ses
 def test_the_web_page_survives_a_failed_rendering(
     app: FastAPI, session: Session, team: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.security.conftest import web_login
-
     with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as browser:
         csrf = web_login(browser, "champion@riverside.example")
         monkeypatch.setattr(report_service, "render_pdf", _breaks_mid_render)
