@@ -60,8 +60,11 @@ def sniff(path: Path, name: str) -> str:
     if head.startswith(b"\xff\xd8\xff") and suffix in {".jpg", ".jpeg"}:
         return "image/jpeg"
     if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:  # an end record that passes the quick check, over a broken directory
+            names = []
         office = "[Content_Types].xml" in names
         for prefix, (content_type, expected_suffix) in ZIP_KINDS.items():
             if office and suffix == expected_suffix and any(n.startswith(prefix) for n in names):

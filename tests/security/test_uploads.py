@@ -102,6 +102,9 @@ DISGUISED = {
     "pdf-as-csv": ("register.csv", PDF),
     "png-as-txt": ("roster.txt", PNG),
     "fake-docx": ("archive.docx", b"PK\x03\x04 not a zip at all"),
+    # Looks like a zip to a quick check (an end record) but its directory points nowhere.
+    "corrupt-zip-as-docx": ("policy.docx", b"PK\x03\x04" + bytes(40) + b"PK\x05\x06" + bytes(6)
+                            + (1).to_bytes(2, "little") + (46).to_bytes(4, "little") + bytes(6)),
 }
 
 
