@@ -14,7 +14,8 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,7 +59,8 @@ def seed(database_url: str) -> Seeded:
             ProgramCreate(title="Load", library_id=library.id, products=[p.id for p in library.products],
                           care_role="hub"),
         )
-        count = session.query(ProgramItem).filter_by(program_id=program.id).count()
+        in_program = col(ProgramItem.program_id) == program.id
+        count = session.scalar(select(func.count()).where(in_program)) or 0
         session.add_all(
             ProgramItem(program_id=program.id, key=f"LOAD-{n:03d}", position=1000 + n, area=library.areas[0].id,
                         title=f"Load item {n}", done_when="x", why="y", criticality="minor", weight=1,
@@ -66,7 +68,7 @@ def seed(database_url: str) -> Seeded:
             for n in range(max(0, ITEMS - count))
         )
         session.commit()
-        keys = [k for (k,) in session.query(ProgramItem.key).filter_by(program_id=program.id).all()]
+        keys = list(session.scalars(select(col(ProgramItem.key)).where(in_program)))
         champion = create_user(session, "champion@bench.example", "Bench Champion")
         grant_roles(session, None, institution.id, champion, [Role.CHAMPION])
         _, token = create_api_token(session, champion, "bench")
