@@ -10,7 +10,7 @@ from app.auth.deps import SESSION_COOKIE
 from app.auth.router import set_session_cookie
 from app.db import SessionDep
 from app.errors import TooManyRequests, Unauthorized
-from app.web.session import WebPrincipal, render
+from app.web.session import SameSite, WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +25,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
     return render(request, None, "login.html", {"next": _safe_next(next), "email": "", "error": None})
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, dependencies=[SameSite])
 def login(
     request: Request,
     session: SessionDep,

@@ -16,7 +16,7 @@ from app.auth.service import PASSWORD_MIN_LENGTH, start_session, user_with_email
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.programs.service import get_institution
-from app.web.session import render
+from app.web.session import SameSite, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,7 +55,7 @@ def invitation_page(request: Request, token: str, session: SessionDep) -> HTMLRe
     return _page(request, session, token, invitation)
 
 
-@router.post("/invitations/{token}", response_class=HTMLResponse)
+@router.post("/invitations/{token}", response_class=HTMLResponse, dependencies=[SameSite])
 def accept(
     request: Request,
     token: str,

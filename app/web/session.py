@@ -1,13 +1,13 @@
 """Who is looking at a page, and rendering with what every page needs (the user, the CSRF token)."""
 
 from typing import Annotated, Any, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.deps import Principal, optional_principal
-from app.errors import DomainError, domain_error_response
+from app.errors import DomainError, Forbidden, domain_error_response
 from app.web.templating import make_templates
 
 templates = make_templates()
@@ -27,6 +27,17 @@ def web_principal(request: Request, principal: Annotated[Principal | None, Depen
 
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
 
+
+def require_same_site(request: Request) -> None:
+    """Refuse a form posted from another site to a page that needs no login (login CSRF: an attacker's page
+    logging the victim into the attacker's account). Browsers name the posting page's origin on every POST."""
+    origin = request.headers.get("origin")
+    cross_site = request.headers.get("sec-fetch-site") == "cross-site"
+    if cross_site or (origin is not None and urlsplit(origin).netloc != request.headers.get("host")):
+        raise Forbidden("this form was posted from another site; open the page on gtready and try again")
+
+
+SameSite = Depends(require_same_site)
 
 ERROR_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not possible right now", 410: "No longer valid"}
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.conftest import Team
+from tests.conftest import PASSWORD, Team
 from tests.security.conftest import victim_world, web_login
 from tests.security.routes import app_routes, differences, form_fields, snapshot
 
@@ -50,3 +50,23 @@ def test_every_web_form_refuses_a_post_without_the_right_csrf_token(
         # The session itself is intact: the same person, with the right token, can still post.
         still = browser.post("/account/tokens", data={"name": "still works", "csrf_token": real_token})
         assert still.status_code == 201
+
+
+@pytest.mark.parametrize("headers", [{"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"}],
+                         ids=["other-origin", "cross-site-fetch"])
+def test_sessionless_forms_refuse_a_post_from_another_site(
+    app: FastAPI, team: Team, headers: dict[str, str]
+) -> None:
+    """Login CSRF: another site's page must not log a browser into the attacker's account."""
+    client = TestClient(app)
+    email = team.people["viewer"].email
+    login = client.post("/login", data={"email": email, "password": PASSWORD}, headers=headers,
+                        follow_redirects=False)
+    assert login.status_code == 403 and "another site" in login.json()["detail"]
+    assert "gtready_session" not in login.cookies
+    invitation = client.post("/invitations/some-token", data={"password": "x" * 12}, headers=headers)
+    assert invitation.status_code == 403
+    same_site = client.post("/login", data={"email": email, "password": PASSWORD},
+                            headers={"origin": "http://testserver", "sec-fetch-site": "same-origin"},
+                            follow_redirects=False)
+    assert same_site.status_code == 303
