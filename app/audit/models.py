@@ -12,7 +12,9 @@ from app.db import UTCDateTime
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_program_at", "program_id", "at"),)
+    # (program_id, seq): a program's latest events without walking the whole trail (the dashboard's activity).
+    __table_args__ = (Index("ix_audit_events_program_at", "program_id", "at"),
+                      Index("ix_audit_events_program_seq", "program_id", "seq"))
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     seq: int = Field(sa_type=BigInteger, unique=True)  # 1, 2, 3 ... a gap means a removed event

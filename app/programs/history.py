@@ -4,6 +4,7 @@ over time, reconstructed from item status changes, sign-offs, revocations and li
 Both read several programs at once in a constant number of queries (a dashboard never queries per program).
 """
 
+import heapq
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select, union_all
 from sqlmodel import Session, col
 
 from app.audit.models import AuditEvent
@@ -102,6 +103,39 @@ def _undo(items: dict[str, _Tracked], action: str, key: str, before: dict[str, A
         items[key].status = before["status"]
 
 
+def _status_events(session: Session, ids: list[uuid.UUID]) -> list[tuple[Any, ...]]:
+    """The events that can move readiness, newest first, as (program, at, action, key, before, after).
+
+    Status changes are read as the two status strings only, not their whole JSON documents (a dashboard reads
+    thousands), and item updates that did not touch the status are left in the database. Library upgrades,
+    which are rare, are read whole."""
+    before_status = col(AuditEvent.before)["status"].as_string()
+    after_status = col(AuditEvent.after)["status"].as_string()
+    of_programs = col(AuditEvent.program_id).in_(ids)
+    changes = session.execute(
+        select(col(AuditEvent.seq), col(AuditEvent.program_id), col(AuditEvent.at), col(AuditEvent.action),
+               col(AuditEvent.entity_key), before_status, after_status)
+        .where(of_programs, col(AuditEvent.action).in_([a for a in STATUS_ACTIONS if a != "program.library_upgraded"]),
+               or_(col(AuditEvent.action) != "item.updated", after_status.is_not(None)))
+        .order_by(col(AuditEvent.seq).desc())
+    ).all()
+    upgrades = session.execute(
+        select(col(AuditEvent.seq), col(AuditEvent.program_id), col(AuditEvent.at), col(AuditEvent.action),
+               col(AuditEvent.entity_key), col(AuditEvent.after))
+        .where(of_programs, col(AuditEvent.action) == "program.library_upgraded")
+        .order_by(col(AuditEvent.seq).desc())
+    ).all()
+    Row = tuple[int, tuple[Any, ...]]
+    status_rows: Iterable[Row] = (
+        (seq, (program_id, at, action, key, {"status": old} if old else {}, {"status": new} if new else {}))
+        for seq, program_id, at, action, key, old, new in changes
+    )
+    upgrade_rows: Iterable[Row] = (
+        (seq, (program_id, at, action, key, {}, after or {})) for seq, program_id, at, action, key, after in upgrades
+    )
+    return [row for _, row in heapq.merge(status_rows, upgrade_rows, key=lambda pair: pair[0], reverse=True)]
+
+
 def readiness_history(session: Session, programs: Sequence[Program]) -> dict[uuid.UUID, list[ReadinessPoint]]:
     """Each program's overall readiness after every change that moved it, from its opening to now, oldest
     first. Walks the audit trail backwards from the items' current states; two queries for any number of
@@ -115,12 +149,7 @@ def readiness_history(session: Session, programs: Sequence[Program]) -> dict[uui
         .where(col(ProgramItem.program_id).in_(ids))
     ):
         items[program_id][key] = _Tracked(status, weight, criticality, not retired)
-    events = session.execute(
-        select(col(AuditEvent.program_id), col(AuditEvent.at), col(AuditEvent.action), col(AuditEvent.entity_key),
-               col(AuditEvent.before), col(AuditEvent.after))
-        .where(col(AuditEvent.program_id).in_(ids), col(AuditEvent.action).in_(STATUS_ACTIONS))
-        .order_by(col(AuditEvent.seq).desc())
-    ).all()
+    events = _status_events(session, ids)
     overall = {program_id: _overall(items[program_id].values()) for program_id in ids}
     backwards: dict[uuid.UUID, list[ReadinessPoint]] = {
         program_id: [ReadinessPoint(now, overall[program_id].ratio)] for program_id in ids
@@ -271,12 +300,22 @@ def recent_activity(session: Session, programs: Sequence[Program], limit: int = 
     """The latest events of these programs, newest first, in plain words with links to what they touched.
     Two queries: the events with their items' titles, then the names of people items were assigned to."""
     by_id = {p.id: p for p in programs}
+    if not by_id:
+        return []
+    # Each program's latest events by the (program_id, seq) index, then the latest of those: a plain
+    # "WHERE program_id IN (...) ORDER BY seq DESC" walks the whole deployment's trail backwards instead.
+    per_program = [
+        select(col(AuditEvent.id)).where(col(AuditEvent.program_id) == program_id)
+        .order_by(col(AuditEvent.seq).desc()).limit(limit).subquery()
+        for program_id in by_id
+    ]
+    latest = union_all(*(select(branch.c.id) for branch in per_program)).subquery()
     rows = session.execute(
         select(col(AuditEvent.program_id), col(AuditEvent.at), col(AuditEvent.actor_name), col(AuditEvent.action),
                col(AuditEvent.entity_key), col(AuditEvent.before), col(AuditEvent.after), col(ProgramItem.title))
+        .join(latest, latest.c.id == col(AuditEvent.id))
         .outerjoin(ProgramItem, and_(col(ProgramItem.program_id) == col(AuditEvent.program_id),
                                      col(ProgramItem.key) == col(AuditEvent.entity_key)))
-        .where(col(AuditEvent.program_id).in_(list(by_id)))
         .order_by(col(AuditEvent.seq).desc())
         .limit(limit)
     ).all()
