@@ -372,6 +372,10 @@ def measure(database_url: str, catalog_dir: Path, loaded: Loaded, repeats: int) 
         results.append(timed("baseline: GET /healthz (ASGI)", get("/healthz", {}, "ok"), repeats * 2))
         results.append(timed(f"dashboard page, {HOME_PROGRAMS} programs: GET / (ASGI)",
                              get("/", web, "Readiness dashboard"), repeats, "dashboard"))
+        # The dashboard page loads each program's readiness-over-time chart afterwards (htmx), one request each.
+        results.append(timed("  then one program's history chart: GET /programs/{id}/history (ASGI)",
+                             get(f"/programs/{program_id}/history", web | {"HX-Request": "true"}, "history-chart"),
+                             repeats))
         results.append(timed("readiness of one program: GET /api/.../readiness (ASGI)",
                              get(f"/api/programs/{program_id}/readiness", champion_api, "overall_ratio"), repeats))
         results.append(timed("item list page of 50: GET /api/.../items (ASGI)",

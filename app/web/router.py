@@ -1,5 +1,6 @@
 """Server-rendered pages. They call the same services as the API; no business logic lives here."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +11,7 @@ from app.checklists.router import CatalogDep
 from app.db import SessionDep
 from app.errors import NotFound
 from app.programs import service
+from app.programs.access import program_for
 from app.programs.history import readiness_chart, readiness_history, recent_activity
 from app.programs.readiness import readiness_of_programs
 from app.web.session import WebPrincipal, render
@@ -22,11 +24,22 @@ def dashboard_page(request: Request, principal: WebPrincipal, session: SessionDe
     programs = service.programs_of(session, institution_ids_of(session, principal.user))
     listed = [program for _, program in programs]
     readiness_by_program = readiness_of_programs(session, listed)
-    history = readiness_history(session, listed)
-    charts = {program.id: readiness_chart(history[program.id], program.title) for program in listed}
     context = {"nav": "dashboard", "programs": programs, "readiness_by_program": readiness_by_program,
-               "charts": charts, "activity": recent_activity(session, listed)}
+               "activity": recent_activity(session, listed)}
     return render(request, principal, "dashboard.html", context)
+
+
+@router.get("/programs/{program_id}/history", response_class=HTMLResponse)
+def history_page(request: Request, principal: WebPrincipal, program_id: uuid.UUID, session: SessionDep) -> HTMLResponse:
+    """A program's readiness over time. The dashboard loads each program's chart from here after the page
+    (htmx asks for the bare chart), so a dashboard of many programs with long histories shows at once;
+    without JavaScript the dashboard links here instead."""
+    program = program_for(session, principal.user, program_id)
+    points = readiness_history(session, [program])[program.id]
+    if request.headers.get("hx-request"):
+        return HTMLResponse(readiness_chart(points, program.title))
+    chart = readiness_chart(points, program.title, width=760, height=240)
+    return render(request, principal, "history.html", {"nav": "dashboard", "program": program, "chart": chart})
 
 
 @router.get("/libraries", response_class=HTMLResponse)

@@ -54,13 +54,28 @@ def test_dashboard_shows_recent_activity_in_plain_words_with_links(app: FastAPI,
 
 def test_dashboard_draws_readiness_over_time_for_each_program(app: FastAPI, session: Session) -> None:
     institution = riverside(session)
-    worked_program(app, session, institution)
-    make_program(session, app.state.catalog, institution)
-    html = logged_in(app).get("/").text
-    labels = re.findall(r'<svg class="history-chart"[^>]*aria-label="([^"]+)"', html)
-    assert len(labels) == 2
-    assert any("overall readiness 0% on" in label and "31% now (1 change since)" in label for label in labels)
-    assert any("0% now (0 changes since)" in label for label in labels)
+    worked = worked_program(app, session, institution)
+    fresh = make_program(session, app.state.catalog, institution).id
+    client = logged_in(app)
+    html = client.get("/").text
+    # Each chart loads after the page (htmx); without JavaScript the same address is a page of its own.
+    slots = re.findall(r'<a class="history-slot" href="(/programs/[^"]+/history)" hx-get="\1"', html)
+    assert sorted(slots) == sorted(f"/programs/{pid}/history" for pid in (worked, fresh))
+    label = r'<svg class="history-chart"[^>]*aria-label="([^"]+)"'
+    charts = {pid: client.get(f"/programs/{pid}/history", headers={"HX-Request": "true"}).text
+              for pid in (worked, fresh)}
+    assert all(chart.startswith("<svg") for chart in charts.values())
+    worked_label, fresh_label = (re.findall(label, charts[pid]) for pid in (worked, fresh))
+    assert "overall readiness 0% on" in worked_label[0] and "31% now (1 change since)" in worked_label[0]
+    assert "0% now (0 changes since)" in fresh_label[0]
+    page = client.get(f"/programs/{worked}/history").text
+    assert "<h1>Readiness over time</h1>" in page and re.findall(label, page) == worked_label
+
+
+def test_another_institutions_history_is_not_found(app: FastAPI, session: Session) -> None:
+    riverside(session)
+    other = make_program(session, app.state.catalog, make_institution(session, "Elsewhere General"))
+    assert logged_in(app).get(f"/programs/{other.id}/history", headers={"HX-Request": "true"}).status_code == 404
 
 
 def test_dashboard_queries_do_not_grow_with_programs_or_history(app: FastAPI, session: Session) -> None:
