@@ -232,7 +232,7 @@ def list_items(
         total = rows[0].total
     else:  # past the last page: the window had no row to report the total on
         total = session.scalar(select(func.count()).select_from(item_rows_query(program_id, filters).subquery()))
-    return [ItemRead.model_validate(row._mapping) for row in rows], int(total or 0)
+    return [ItemRead.model_validate(row._asdict()) for row in rows], int(total or 0)
 
 
 def get_item(session: Session, program_id: uuid.UUID, key: str) -> ProgramItem:
@@ -253,7 +253,7 @@ def read_item(session: Session, program_id: uuid.UUID, key: str) -> ItemRead:
     if row is None:
         get_program(session, program_id)
         raise NotFound(f"item {key} not found in this program")
-    return ItemRead.model_validate(row._mapping)
+    return ItemRead.model_validate(row._asdict())
 
 
 def _check_owner(session: Session, program: Program, owner_id: uuid.UUID) -> None:

@@ -85,7 +85,7 @@ def list_reports(session: Session, program_id: uuid.UUID) -> list[ReportRead]:
         .where(col(Report.program_id) == program_id)
         .order_by(col(Report.created_at).desc())
     ).all()
-    return [ReportRead.model_validate(row._mapping) for row in rows]
+    return [ReportRead.model_validate(row._asdict()) for row in rows]
 
 
 def report_by_number(session: Session, number: str) -> Report:
