@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.audit.router import router as audit_router
@@ -26,7 +27,7 @@ from app.web.library_upgrade import router as web_library_upgrade_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
-from app.web.session import LoginRequired, domain_error_page, redirect_to_login
+from app.web.session import LoginRequired, domain_error_page, http_error_page, redirect_to_login
 from app.web.signoffs import router as web_signoffs_router
 from app.web.templating import STATIC_DIR
 from app.web.workspace import router as web_workspace_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.catalog = load_catalog(settings.checklists_dir)
     app.add_exception_handler(DomainError, domain_error_page)
+    app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(probes)

@@ -4,7 +4,9 @@ from typing import Annotated, Any, cast
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.deps import Principal, optional_principal
 from app.errors import DomainError, Forbidden, domain_error_response
@@ -42,15 +44,30 @@ SameSite = Depends(require_same_site)
 ERROR_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not possible right now", 410: "No longer valid"}
 
 
+def _wants_page(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
+    context = {"status": status_code, "title": ERROR_TITLES.get(status_code, "Something went wrong"), "detail": detail}
+    return render(request, None, "error.html", context, status_code=status_code)
+
+
 async def domain_error_page(request: Request, exc: Exception) -> Response:
     """A browser asking for a page gets a page; API clients and scripts get the JSON every API error has."""
     error = cast(DomainError, exc)  # registered for DomainError only
-    wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
-    if not wants_page:
+    if not _wants_page(request):
         return await domain_error_response(request, exc)
-    context = {"status": error.status_code, "title": ERROR_TITLES.get(error.status_code, "Something went wrong"),
-               "detail": error.detail}
-    return render(request, None, "error.html", context, status_code=error.status_code)
+    return _error_page(request, error.status_code, error.detail)
+
+
+async def http_error_page(request: Request, exc: Exception) -> Response:
+    """The same for the framework's own errors (an address no route answers, a method it does not take)."""
+    error = cast(StarletteHTTPException, exc)  # registered for HTTPException only
+    if not _wants_page(request) or error.status_code < 400:
+        return await http_exception_handler(request, error)
+    detail = "there is no page at this address" if error.status_code == 404 else str(error.detail).lower()
+    return _error_page(request, error.status_code, detail)
 
 
 async def redirect_to_login(request: Request, exc: Exception) -> RedirectResponse:

@@ -30,3 +30,12 @@ def test_api_errors_stay_json_even_for_a_browser(app: FastAPI, team: Team) -> No
     assert "not found" in response.json()["detail"]
     scripted = viewer.client.get(f"/institutions/{team.institution.id}/admin")  # no text/html in Accept
     assert scripted.status_code == 403 and "administrator" in scripted.json()["detail"]
+
+
+def test_an_address_nothing_answers_is_a_page_for_browsers_and_json_for_scripts(app: FastAPI, team: Team) -> None:
+    viewer = as_role(app, team, "viewer")
+    page = viewer.client.get("/no/such/page", headers=BROWSER)
+    assert page.status_code == 404 and "<h1>Not found</h1>" in page.text
+    assert "There is no page at this address" in page.text and '<html lang="en">' in page.text
+    scripted = viewer.client.get("/no/such/page")
+    assert scripted.status_code == 404 and scripted.json() == {"detail": "Not Found"}
