@@ -347,6 +347,8 @@ def update_item(
         session, actor, "item.updated", entity="item", entity_key=key, institution_id=program.institution_id,
         program_id=program_id, before={**before, "version": version}, after={**changes, "version": version + 1},
     )
+    # Read back inside the transaction: the answer is this change's result, not a later writer's.
+    updated = read_item(session, program_id, key)
     session.commit()
     session.expire(item)
-    return read_item(session, program_id, key), before
+    return updated, before
