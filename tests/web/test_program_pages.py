@@ -91,6 +91,6 @@ def test_dashboard_shows_each_program_with_its_gate(
     card = page.get_by_role("article")
     expect(card).to_contain_text("Gate closed: 2 blockers")
     expect(card.locator(".big-number")).to_have_text("0%")
-    card.get_by_role("link").click()
+    card.get_by_role("heading", level=3).get_by_role("link").click()  # the title (the chart slot is a link too)
     expect(page).to_have_url(f"{live_server}/programs/{program_id}")
     screenshot(page, "dashboard-to-program")
