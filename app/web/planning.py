@@ -44,9 +44,13 @@ async def posted_form(request: Request) -> dict[str, str]:
 PostedForm = Annotated[dict[str, str], Depends(posted_form)]
 
 
-def _may_edit(session: SessionDep, principal: Principal, program: Program, kind: ScenarioKind) -> bool:
+def _editable_kinds(session: SessionDep, principal: Principal, program: Program) -> set[ScenarioKind]:
+    """The scenario kinds this person may edit in the program (the API's rule), from one look at their roles."""
     user = principal.user
-    return user.is_superuser or bool(roles_in(session, user, program.institution_id) & service.EDITORS[kind])
+    if user.is_superuser:
+        return set(ScenarioKind)
+    held = roles_in(session, user, program.institution_id)
+    return {kind for kind, editors in service.EDITORS.items() if held & editors}
 
 
 def _scenario_of(session: SessionDep, program: Program, scenario_id: uuid.UUID) -> PlanningScenario:
@@ -77,7 +81,7 @@ def _scenario_page(
         "program": program, "scenario": scenario, "kind": kind.value, "kind_title": KIND_TITLES[kind],
         "method": METHODS[kind], "form": form, "errors": errors,
         "error_summary": [(name, planning_form.field_label(name), text) for name, text in errors.items()],
-        "can_edit": _may_edit(session, principal, program, kind), "run": run, "chart": _charts(run),
+        "can_edit": kind in _editable_kinds(session, principal, program), "run": run, "chart": _charts(run),
         "message": message, "products": products, "payers": [p.value for p in PayerName],
         "schedule_rows": {i: planning_form.blank_schedule_rows(form, i) for i in products},
     }
@@ -91,11 +95,12 @@ def planning_page(
 ) -> HTMLResponse:
     program = program_for(session, principal.user, program_id)
     scenarios = service.list_scenarios(session, program_id)
+    editable = _editable_kinds(session, principal, program)
     context = {
         "program": program,
         "scenarios": scenarios,
         "kind_titles": {k.value: title for k, title in KIND_TITLES.items()},
-        "can_create": {k.value: _may_edit(session, principal, program, k) for k in ScenarioKind},
+        "can_create": {k.value: k in editable for k in ScenarioKind},
         "message": {"kind": "ok", "text": f"Scenario “{deleted}” deleted."} if deleted else None,
     }
     return render(request, principal, "planning.html", context)
