@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
 from app.checklists.loader import LibraryError, load_catalog, load_path
+from app.cli_support import exit_on_domain_error, open_session
 from app.config import Settings
 from app.planning.cli import scenarios_cli
 from app.transfer.cli import export_command, import_command
@@ -70,12 +70,6 @@ def checklists_validate(path: Annotated[Path, typer.Argument(help="A library fil
         typer.echo(f"ok  {library.id} {library.version}: {len(library.items)} items in {len(library.areas)} areas")
 
 
-def _session(settings: Settings) -> Session:
-    from app.db import make_engine
-
-    return Session(make_engine(settings), expire_on_commit=False)
-
-
 @cli.command()
 def demo() -> None:
     """Seed the demo institution, its people (one per role) and a program part-way through set-up."""
@@ -83,7 +77,7 @@ def demo() -> None:
     from app.evidence.files import LocalStorage
 
     settings = Settings()
-    with _session(settings) as session:
+    with open_session(settings) as session:
         program = seed_demo(session, load_catalog(settings.checklists_dir), LocalStorage(settings.evidence_dir))
         typer.echo(f"demo program '{program.title}' ({program.id})")
     typer.echo(f"log in as any of these, password '{DEMO_PASSWORD}':")
@@ -99,14 +93,9 @@ def users_create_admin(
 ) -> None:
     """Create the site-wide superuser (set-up only: institutions and their first administrators)."""
     from app.auth.service import create_admin
-    from app.errors import DomainError
 
-    with _session(Settings()) as session:
-        try:
-            user = create_admin(session, email, full_name, password)
-        except DomainError as error:
-            typer.echo(error.detail, err=True)
-            raise typer.Exit(code=1) from None
+    with open_session() as session, exit_on_domain_error():
+        user = create_admin(session, email, full_name, password)
     typer.echo(f"superuser {user.email} created")
 
 
@@ -117,14 +106,9 @@ def users_set_password(
 ) -> None:
     """Set a person's password (for example someone restored by `gtready import`, who arrives without one)."""
     from app.auth.service import reset_password
-    from app.errors import DomainError
 
-    with _session(Settings()) as session:
-        try:
-            user = reset_password(session, email, password)
-        except DomainError as error:
-            typer.echo(error.detail, err=True)
-            raise typer.Exit(code=1) from None
+    with open_session() as session, exit_on_domain_error():
+        user = reset_password(session, email, password)
     typer.echo(f"password set for {user.email}")
 
 
@@ -144,7 +128,7 @@ def report(
     from app.reports.service import generate_report
 
     settings = Settings()
-    with _session(settings) as session:
+    with open_session(settings) as session:
         try:
             program = get_program(session, uuid_module.UUID(program_id))
             stored = generate_report(
@@ -162,7 +146,7 @@ def audit_verify() -> None:
     """Recompute the audit hash chain; name the first event altered or removed."""
     from app.audit.service import verify_chain
 
-    with _session(Settings()) as session:
+    with open_session() as session:
         report = verify_chain(session)
     if report.valid:
         typer.echo(f"audit chain intact: {report.events} events")

@@ -5,10 +5,8 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
-from app.config import Settings
-from app.errors import DomainError
+from app.cli_support import exit_on_domain_error, open_session
 from app.followup.schemas import CapacityResult
 from app.planning import service
 from app.programs.service import get_program
@@ -16,12 +14,6 @@ from app.risk.schemas import ReimbursementResult
 
 scenarios_cli = typer.Typer(help="Planning scenarios: payer reimbursement exposure, follow-up capacity.",
                             no_args_is_help=True)
-
-
-def _session() -> Session:
-    from app.db import make_engine
-
-    return Session(make_engine(Settings()), expire_on_commit=False)
 
 
 def _uuid(value: str, what: str) -> uuid.UUID:
@@ -52,12 +44,9 @@ def _money(value: float) -> str:
 @scenarios_cli.command("list")
 def list_scenarios(program_id: Annotated[str, typer.Argument(help="The program's id")]) -> None:
     """List a program's saved scenarios, most recently saved first."""
-    with _session() as session:
-        try:
+    with open_session() as session:
+        with exit_on_domain_error():
             program = get_program(session, _uuid(program_id, "PROGRAM_ID"))
-        except DomainError as error:
-            typer.echo(error.detail, err=True)
-            raise typer.Exit(code=1) from None
         scenarios = service.list_scenarios(session, program.id)
     if not scenarios:
         typer.echo(f"no scenario saved for '{program.title}'")
@@ -109,12 +98,8 @@ def run_scenario(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON instead of a table")] = False,
 ) -> None:
     """Run a saved scenario: the same numbers as POST /api/scenarios/{id}/run."""
-    with _session() as session:
-        try:
-            run = service.run_scenario(service.get_scenario(session, _uuid(scenario_id, "SCENARIO_ID")))
-        except DomainError as error:
-            typer.echo(error.detail, err=True)
-            raise typer.Exit(code=1) from None
+    with open_session() as session, exit_on_domain_error():
+        run = service.run_scenario(service.get_scenario(session, _uuid(scenario_id, "SCENARIO_ID")))
     if as_json:
         typer.echo(run.model_dump_json(indent=2))
         return

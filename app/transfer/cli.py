@@ -6,16 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
+from app.cli_support import exit_on_domain_error, open_session
 from app.config import Settings
 from app.errors import DomainError
-
-
-def _session(settings: Settings) -> Session:
-    from app.db import make_engine
-
-    return Session(make_engine(settings), expire_on_commit=False)
 
 
 def export_command(
@@ -33,7 +27,7 @@ def export_command(
         raise typer.Exit(code=1) from None
     settings = Settings()
     partial = out.with_name(f".{out.name}.part")  # never leave a half-written archive under the real name
-    with _session(settings) as session:
+    with open_session(settings) as session:
         try:
             with partial.open("wb") as target:
                 summary = export_program(session, LocalStorage(settings.evidence_dir), wanted, target)
@@ -61,13 +55,9 @@ def import_command(
     from app.transfer.service import import_program
 
     settings = Settings()
-    with _session(settings) as session, archive.open("rb") as source:
-        try:
-            summary = import_program(session, load_catalog(settings.checklists_dir),
-                                     LocalStorage(settings.evidence_dir), source)
-        except DomainError as error:
-            typer.echo(error.detail, err=True)
-            raise typer.Exit(code=1) from None
+    with open_session(settings) as session, archive.open("rb") as source, exit_on_domain_error():
+        summary = import_program(session, load_catalog(settings.checklists_dir),
+                                 LocalStorage(settings.evidence_dir), source)
     where = "new institution" if summary.institution_created else "institution"
     typer.echo(
         f"imported '{summary.title}' ({summary.program_id}) into {where} '{summary.institution}': "
