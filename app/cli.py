@@ -5,8 +5,16 @@ from typing import Annotated
 
 import typer
 
-from app.checklists.loader import LibraryError, load_catalog, load_path
-from app.cli_support import exit_on_domain_error, open_session
+from app.checklists.loader import LibraryError, load_catalog, load_path, validate_path
+from app.cli_support import (
+    check_data_dir,
+    check_database,
+    check_port,
+    exit_on_domain_error,
+    fail,
+    open_session,
+    plural,
+)
 from app.config import Settings
 from app.planning.cli import scenarios_cli
 from app.transfer.cli import export_command, import_command
@@ -16,10 +24,12 @@ db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 checklists_cli = typer.Typer(help="Checklist libraries.", no_args_is_help=True)
 users_cli = typer.Typer(help="People and accounts.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(checklists_cli, name="checklists")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(scenarios_cli, name="scenarios")
 cli.command("export")(export_command)
 cli.command("import")(import_command)
@@ -34,7 +44,17 @@ def serve(
     """Run the web service (migrate first with `gtready db upgrade`)."""
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False)
+    from app.observability import uvicorn_log_config
+
+    settings = Settings()
+    check_database(settings)
+    check_data_dir(settings)
+    check_port(host, port)
+    # RequestIdMiddleware logs each request (with its id), so uvicorn's access log would only repeat it.
+    uvicorn.run(
+        "app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False,
+        log_config=uvicorn_log_config(),
+    )
 
 
 @db_cli.command("upgrade")
@@ -43,6 +63,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     from app import migrate
 
     settings = Settings()
+    check_database(settings)
     migrate.upgrade(settings, revision)
     typer.echo(f"database at {revision}: {settings.database_url.split('@')[-1]}")
 
@@ -58,16 +79,37 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
 
 @checklists_cli.command("validate")
 def checklists_validate(path: Annotated[Path, typer.Argument(help="A library file, folder, or tree")]) -> None:
-    """Validate checklist libraries; print every problem with its file and line."""
+    """Validate checklist libraries, their coverage maps and planning defaults; print every problem with its line."""
     try:
-        libraries = load_path(path)
+        libraries, defaults = validate_path(path)
     except LibraryError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
         typer.echo(f"{len(error.problems)} problem(s); nothing loaded", err=True)
         raise typer.Exit(code=1) from None
     for library in libraries:
-        typer.echo(f"ok  {library.id} {library.version}: {len(library.items)} items in {len(library.areas)} areas")
+        items, areas = plural(len(library.items), "item"), plural(len(library.areas), "area")
+        typer.echo(f"ok  {library.id} {library.version}: {items} in {areas}")
+    for defaults_file in defaults:
+        typer.echo(f"ok  {defaults_file.name}: planning defaults, every value sourced")
+
+
+@checklists_cli.command("coverage")
+def checklists_coverage(
+    path: Annotated[Path, typer.Argument(help="A library folder, e.g. checklists/hemophilia-gt/1.1.0")],
+    markdown: Annotated[bool, typer.Option(help="Print the tables for checklists/README.md")] = False,
+) -> None:
+    """Show which library items cover each part of the frameworks in the library's coverage.yaml."""
+    from app.checklists.coverage import coverage_markdown, coverage_text
+
+    try:
+        libraries = load_path(path)
+    except LibraryError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(code=1) from None
+    for library in libraries:
+        typer.echo(coverage_markdown(library) if markdown else coverage_text(library), nl=not markdown)
 
 
 @cli.command()
@@ -77,6 +119,8 @@ def demo() -> None:
     from app.evidence.files import LocalStorage
 
     settings = Settings()
+    check_database(settings)
+    check_data_dir(settings)
     with open_session(settings) as session:
         program = seed_demo(session, load_catalog(settings.checklists_dir), LocalStorage(settings.evidence_dir))
         typer.echo(f"demo program '{program.title}' ({program.id})")
@@ -138,7 +182,8 @@ def report(
             typer.echo(getattr(error, "detail", str(error)), err=True)
             raise typer.Exit(code=1) from None
         out.write_bytes(stored.pdf)
-        typer.echo(f"{stored.number}: {stored.pages} pages written to {out} (data SHA-256 {stored.data_sha256})")
+        pages = plural(stored.pages, "page")
+        typer.echo(f"{stored.number}: {pages} written to {out} (data SHA-256 {stored.data_sha256})")
 
 
 @audit_cli.command("verify")
@@ -149,10 +194,33 @@ def audit_verify() -> None:
     with open_session() as session:
         report = verify_chain(session)
     if report.valid:
-        typer.echo(f"audit chain intact: {report.events} events")
+        typer.echo(f"audit chain intact: {plural(report.events, 'event')}")
         return
     typer.echo(f"audit chain BROKEN at event {report.first_bad_seq}: {report.problem}", err=True)
     raise typer.Exit(code=1)
+
+
+@tokens_cli.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="Whose token: the person's email")],
+    name: Annotated[str, typer.Option(help="What the token is for, shown in the account's token list")],
+) -> None:
+    """Make an API token for a person and print it once (it is stored hashed); send it as `Authorization: Bearer`."""
+    from pydantic import ValidationError
+
+    from app.auth.schemas import TokenCreate
+    from app.auth.service import create_api_token, user_by_email
+
+    try:
+        body = TokenCreate(name=name)  # the same rules as `POST /api/auth/tokens`
+    except ValidationError as error:
+        fail(f"--name: {error.errors()[0]['msg']}")
+    with open_session() as session, exit_on_domain_error():
+        user = user_by_email(session, email)
+        if not user.is_active:
+            fail(f"{user.email} is deactivated; a token of theirs would not work")
+        _, plain = create_api_token(session, user, body.name)
+    typer.echo(plain)
 
 
 def main() -> None:

@@ -6,10 +6,11 @@ PostgreSQL is for real deployments. Both run the same models and migrations.
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel
@@ -55,13 +56,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+def ensure_database_folder(database_url: str) -> None:
+    """Create a SQLite file's folder: SQLite makes the file but not its folder, and a fresh clone has no var/.
+
+    Every path that opens the database first (the app, the CLI, migrations) calls this one helper.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    if url.database.startswith("file:"):  # an SQLite URI (`?uri=true`): its path is the part before any query
+        path = url.database.removeprefix("file:").split("?")[0]
+        if not path or path == ":memory:":
+            return
+    else:
+        path = url.database
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(settings: Settings) -> Engine:
     if settings.is_sqlite:
-        path = settings.database_url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ensure_database_folder(settings.database_url)
         engine = create_engine(
             settings.database_url,
             echo=settings.sql_echo,

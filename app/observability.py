@@ -42,6 +42,23 @@ def configure_logging(level: str = "INFO") -> None:
     logger.propagate = False
 
 
+def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
+    """uvicorn's own loggers (startup, shutdown, errors) as JSON lines on stderr like ours, for `gtready serve`:
+    log collectors then parse every line the process writes. Given to uvicorn.run as its `log_config`."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["json"], "level": "WARNING"},
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": level, "propagate": False},
+            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": level, "propagate": True},
+        },
+    }
+
+
 class RequestIdMiddleware:
     """Give every request an id (kept from `X-Request-ID` if sent), echo it, and log one line per request."""
 

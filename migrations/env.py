@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table)
 from app.config import Settings
+from app.db import ensure_database_folder
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("database_url"):
@@ -24,6 +25,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    ensure_database_folder(url)
     connectable = engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as connection:
         context.configure(
