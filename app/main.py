@@ -1,6 +1,7 @@
 """The application factory: routers, error handlers, shared resources. Nothing else."""
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -12,9 +13,10 @@ from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.config import Settings
 from app.db import make_engine
-from app.errors import DomainError
+from app.errors import DomainError, validation_error_response
 from app.evidence.router import router as evidence_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
+from app.openapi import docs, install_openapi
 from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
@@ -39,15 +41,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="gtready",
         version="0.1.0",
         summary="Readiness tracking and PDF readiness reports for commercial gene therapy programs.",
+        docs_url=None,  # served by app.openapi.docs from vendored assets, so /docs needs no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.catalog = load_catalog(settings.checklists_dir)
     app.add_exception_handler(DomainError, domain_error_page)
     app.add_exception_handler(StarletteHTTPException, http_error_page)
+    app.add_exception_handler(RequestValidationError, validation_error_response)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(probes)
+    app.include_router(docs)
+    install_openapi(app)
     app.include_router(libraries_router)
     app.include_router(auth_router)
     app.include_router(programs_router)
