@@ -7,10 +7,21 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.checklists.schema import ItemDef, Library, LibraryHeader, PartFile, version_key
+from app.checklists.defaults_check import check_planning_defaults, is_planning_defaults
+from app.checklists.schema import (
+    CoverageMap,
+    ItemDef,
+    Library,
+    LibraryHeader,
+    PartFile,
+    Phase,
+    ProductStatus,
+    version_key,
+)
 from app.checklists.yaml_source import Problem, YamlSource, read_yaml
 
 LIBRARY_FILE = "library.yaml"
+COVERAGE_FILE = "coverage.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -92,6 +103,51 @@ def _items_of(source: YamlSource, raw_items: list[Any], default_area: str | None
     return placed, problems
 
 
+def _header_problems(source: YamlSource, header: LibraryHeader) -> list[Problem]:
+    """A product that is not active must say since when and on whose word: a refusal quotes both."""
+    problems: list[Problem] = []
+    for index, product in enumerate(header.products):
+        if product.status == ProductStatus.ACTIVE:
+            continue
+        for name in ("status_date", "status_source"):
+            if getattr(product, name) is None:
+                message = f"product {product.id}: {name}: required when status is {product.status}"
+                problems.append(source.problem(("products", index, "status"), message))
+    seen: set[str] = set()
+    for index, retired in enumerate(header.retired):
+        if retired.id in seen:
+            problems.append(source.problem(("retired", index, "id"), f"retired: {retired.id} is listed twice"))
+        seen.add(retired.id)
+        if version_key(retired.version) > version_key(header.version):
+            message = f"retired: {retired.id} retired in {retired.version}, after this library's {header.version}"
+            problems.append(source.problem(("retired", index, "version"), message))
+    return problems
+
+
+def _item_rules(header: LibraryHeader, entry: _PlacedItem) -> list[Problem]:
+    """Per-item rules that need the header: retired ids, jurisdictions, pre-dose items of a discontinued product."""
+    item, label, problems = entry.item, f"item {entry.item.id}: ", []
+    retired = next((r for r in header.retired if r.id == item.id), None)
+    if retired is not None:
+        message = f"{label}id: {item.id} was retired in {retired.version} and may not be reused"
+        problems.append(entry.source.problem((*entry.loc, "id"), message))
+    for value in item.applies_to.jurisdictions or []:
+        if value not in header.jurisdictions:
+            loc = (*entry.loc, "applies_to", "jurisdictions")
+            message = f"{label}applies_to.jurisdictions: '{value}' is not one of this library's jurisdictions"
+            problems.append(entry.source.problem(loc, f"{message} ({', '.join(header.jurisdictions)})"))
+    statuses = {p.id: p.status for p in header.products}
+    products = item.applies_to.products
+    if (
+        item.phase == Phase.PRE_DOSE
+        and products
+        and all(statuses.get(p) == ProductStatus.DISCONTINUED for p in products)
+    ):
+        message = f"{label}phase: pre-dose items of a discontinued product must be retired (list the id in retired)"
+        problems.append(entry.source.problem((*entry.loc, "phase"), message))
+    return problems
+
+
 def _cross_check(header: LibraryHeader, placed: list[_PlacedItem]) -> list[Problem]:
     """Rules that span items: unique ids, known areas and products, dependencies that exist and end."""
     problems: list[Problem] = []
@@ -119,6 +175,7 @@ def _cross_check(header: LibraryHeader, placed: list[_PlacedItem]) -> list[Probl
                 if value not in known:
                     loc = (*entry.loc, "applies_to", name)
                     problems.append(entry.source.problem(loc, f"{label}applies_to.{name}: unknown '{value}'"))
+        problems += _item_rules(header, entry)
     for entry in first_seen.values():
         for dep in entry.item.depends_on:
             if dep not in first_seen:
@@ -152,7 +209,28 @@ def _cycles(items: dict[str, _PlacedItem]) -> list[Problem]:
     return problems
 
 
-def _assemble(header_source: YamlSource, parts: Iterable[YamlSource]) -> Library:
+def _coverage(source: YamlSource, items: set[str]) -> tuple[CoverageMap | None, list[Problem]]:
+    """A coverage map may only name items of its library, and an empty part must say why nothing covers it."""
+    coverage, problems = _validate(CoverageMap, source.data, source, ())
+    if coverage is None:
+        return None, problems
+    for f_index, framework in enumerate(coverage.frameworks):
+        for p_index, part in enumerate(framework.parts):
+            loc: tuple[str | int, ...] = ("frameworks", f_index, "parts", p_index)
+            label = f"framework {framework.id} part {part.id}: "
+            for i_index, key in enumerate(part.items):
+                if key not in items:
+                    message = f"{label}items: unknown item '{key}'"
+                    problems.append(source.problem((*loc, "items", i_index), message))
+            if not part.items and part.unmapped_reason is None:
+                message = f"{label}unmapped_reason: required when items is empty"
+                problems.append(source.problem((*loc, "items"), message))
+    return coverage, problems
+
+
+def _assemble(
+    header_source: YamlSource, parts: Iterable[YamlSource], coverage_source: YamlSource | None = None
+) -> Library:
     problems: list[Problem] = []
     data = header_source.data if isinstance(header_source.data, dict) else {}
     if not isinstance(header_source.data, dict):
@@ -170,7 +248,12 @@ def _assemble(header_source: YamlSource, parts: Iterable[YamlSource]) -> Library
             problems += part_item_problems
     if header is None:
         raise LibraryError(problems)
+    problems += _header_problems(header_source, header)
     problems += _cross_check(header, placed)
+    coverage = None
+    if coverage_source is not None:
+        coverage, coverage_problems = _coverage(coverage_source, {entry.item.id for entry in placed})
+        problems += coverage_problems
     if problems:
         raise LibraryError(problems)
     return Library(
@@ -179,8 +262,11 @@ def _assemble(header_source: YamlSource, parts: Iterable[YamlSource]) -> Library
         title=header.title,
         description=header.description,
         products=header.products,
+        jurisdictions=header.jurisdictions,
         areas=header.areas,
         items=[entry.item for entry in placed],
+        retired=header.retired,
+        coverage=coverage,
     )
 
 
@@ -197,11 +283,15 @@ def _read_all(paths: Iterable[Path]) -> list[YamlSource]:
 
 
 def load_library_folder(folder: Path) -> Library:
-    """A folder library: `library.yaml` plus part files, in the folder named after the version."""
+    """A folder library: `library.yaml` plus part files, and an optional `coverage.yaml`, in the folder named after
+    the version."""
     header_path = folder / LIBRARY_FILE
-    parts = sorted(p for p in folder.glob("*.yaml") if p.name != LIBRARY_FILE)
-    header, *part_sources = _read_all([header_path, *parts])
-    library = _assemble(header, part_sources)
+    coverage_path = folder / COVERAGE_FILE
+    parts = sorted(p for p in folder.glob("*.yaml") if p.name not in (LIBRARY_FILE, COVERAGE_FILE))
+    has_coverage = coverage_path.is_file()
+    header, *sources = _read_all([header_path, *parts, *([coverage_path] if has_coverage else [])])
+    part_sources, coverage_source = (sources[:-1], sources[-1]) if has_coverage else (sources, None)
+    library = _assemble(header, part_sources, coverage_source)
     if folder.name != library.version:
         message = f"version: '{library.version}' differs from its folder name '{folder.name}'"
         raise LibraryError([header.problem(("version",), message)])
@@ -258,3 +348,29 @@ def load_path(path: Path) -> list[Library]:
     if path.is_dir():
         return load_catalog(path).all()
     raise LibraryError([Problem(path, None, "no such file or folder")])
+
+
+def validate_path(path: Path) -> tuple[list[Library], list[Path]]:
+    """What `gtready checklists validate PATH` checks: libraries (with their coverage maps) and planning-defaults
+    files, in a file, a library folder or a whole tree. Returns the libraries and the defaults files checked."""
+    if path.is_file() and is_planning_defaults(path):
+        defaults = [path]
+    elif path.is_dir():
+        defaults = sorted(p for p in path.rglob("*.yaml") if p.parent not in _library_folders(path)
+                          and is_planning_defaults(p))
+    else:
+        defaults = []
+    problems = [problem for target in defaults for problem in check_planning_defaults(target)]
+    libraries: list[Library] = []
+    if not (path.is_file() and defaults):
+        try:
+            libraries = load_path(path)
+        except LibraryError as error:
+            problems = [*error.problems, *problems]
+    if problems:
+        raise LibraryError(problems)
+    return libraries, defaults
+
+
+def _library_folders(root: Path) -> set[Path]:
+    return {p.parent for p in root.rglob(LIBRARY_FILE)}

@@ -6,6 +6,7 @@ Vocabulary fields validate with messages a content author understands
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -23,6 +24,32 @@ class Criticality(StrEnum):
 class CareRole(StrEnum):
     HUB = "hub"
     SPOKE = "spoke"
+
+
+class Jurisdiction(StrEnum):
+    """Where a program operates: payer, label and registry rules differ between them."""
+
+    US = "us"
+    EU_UK = "eu_uk"
+
+
+JURISDICTION_LABELS = {Jurisdiction.US.value: "United States", Jurisdiction.EU_UK.value: "EU / UK"}
+
+
+class ProductStatus(StrEnum):
+    """Whether a product can still be bought: a discontinued one cannot start a program."""
+
+    ACTIVE = "active"
+    DIVESTING = "divesting"
+    DISCONTINUED = "discontinued"
+
+
+class Phase(StrEnum):
+    """When an item matters: before the first dose, only while dosed patients are followed, or both."""
+
+    PRE_DOSE = "pre_dose"
+    POST_DOSE = "post_dose"
+    BOTH = "both"
 
 
 EVIDENCE_KINDS: tuple[str, ...] = (
@@ -73,6 +100,9 @@ SignoffRole = Annotated[str, _one_of("sign-off role", sorted(r.value for r in SI
 EvidenceKind = Annotated[str, _one_of("evidence kind", EVIDENCE_KINDS)]
 CriticalityName = Annotated[str, _one_of("criticality", [c.value for c in Criticality])]
 CareRoleName = Annotated[str, _one_of("care role", [r.value for r in CareRole])]
+JurisdictionName = Annotated[str, _one_of("jurisdiction", [j.value for j in Jurisdiction])]
+ProductStatusName = Annotated[str, _one_of("product status", [s.value for s in ProductStatus])]
+PhaseName = Annotated[str, _one_of("phase", [p.value for p in Phase])]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
@@ -84,6 +114,23 @@ class ProductDef(_Strict):
     id: Slug
     name: Text
     disease: Slug
+    status: ProductStatusName = ProductStatus.ACTIVE.value
+    status_date: date | None = None  # required (by the loader) when the status is not active
+    status_source: Text | None = None
+    status_note: Text | None = None
+    review_by: date | None = None  # the product facts must be checked again by then
+
+    @property
+    def discontinued(self) -> bool:
+        return self.status == ProductStatus.DISCONTINUED
+
+    def review_overdue(self, today: date) -> bool:
+        return self.review_by is not None and self.review_by < today
+
+    def status_text(self) -> str:
+        """'Beqvez (...) is discontinued since 2025-02-20 (source: ...): note', for refusals and warnings."""
+        text = f"{self.name} is {self.status} since {self.status_date} (source: {self.status_source})"
+        return f"{text}: {self.status_note}" if self.status_note else text
 
 
 class AreaDef(_Strict):
@@ -98,12 +145,16 @@ class Applicability(_Strict):
     products: list[Slug] | None = None
     diseases: list[Slug] | None = None
     care_roles: list[CareRoleName] | None = None
+    jurisdictions: list[JurisdictionName] | None = None
 
-    def matches(self, products: Sequence[str], diseases: Sequence[str], care_role: str) -> bool:
+    def matches(
+        self, products: Sequence[str], diseases: Sequence[str], care_role: str, jurisdiction: str = Jurisdiction.US
+    ) -> bool:
         return (
             (self.products is None or bool(set(self.products) & set(products)))
             and (self.diseases is None or bool(set(self.diseases) & set(diseases)))
             and (self.care_roles is None or care_role in self.care_roles)
+            and (self.jurisdictions is None or jurisdiction in self.jurisdictions)
         )
 
 
@@ -117,6 +168,7 @@ class ItemDef(_Strict):
     weight: Annotated[int, Field(ge=1, le=10)] | None = None
     signoff_role: SignoffRole
     evidence: list[EvidenceKind] = []
+    phase: PhaseName = Phase.BOTH.value
     applies_to: Applicability = Applicability()
     depends_on: list[ItemId] = []
     renewal_months: Annotated[int, Field(ge=1, le=120)] | None = None
@@ -125,6 +177,14 @@ class ItemDef(_Strict):
     @property
     def effective_weight(self) -> int:
         return self.weight if self.weight is not None else DEFAULT_WEIGHT[Criticality(self.criticality)]
+
+
+class RetiredItem(_Strict):
+    """An id that existed in an earlier version: never to be reused for another meaning."""
+
+    id: ItemId
+    version: SemVer
+    reason: Text
 
 
 class LibraryHeader(_Strict):
@@ -136,7 +196,30 @@ class LibraryHeader(_Strict):
     title: Text
     description: str = ""
     products: Annotated[list[ProductDef], Field(min_length=1)]
+    jurisdictions: Annotated[list[JurisdictionName], Field(min_length=1)] = [Jurisdiction.US.value]
     areas: Annotated[list[AreaDef], Field(min_length=1)]
+    retired: list[RetiredItem] = []
+
+
+class CoveragePart(_Strict):
+    id: Slug
+    title: Text
+    items: list[ItemId]
+    unmapped_reason: Text | None = None  # required (by the loader) when no item covers the part
+
+
+class CoverageFramework(_Strict):
+    id: Slug
+    title: Text
+    source: Text
+    parts: Annotated[list[CoveragePart], Field(min_length=1)]
+
+
+class CoverageMap(_Strict):
+    """Which library items answer each part of a published framework (coverage.yaml beside library.yaml)."""
+
+    kind: Annotated[str, _one_of("kind", ["coverage"])]
+    frameworks: Annotated[list[CoverageFramework], Field(min_length=1)]
 
 
 class PartFile(_Strict):
@@ -150,12 +233,19 @@ class Library(_Strict):
     title: str
     description: str
     products: list[ProductDef]
+    jurisdictions: list[str] = [Jurisdiction.US.value]
     areas: list[AreaDef]
     items: list[ItemDef]
+    retired: list[RetiredItem] = []
+    coverage: CoverageMap | None = None
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.id, self.version)
+
+    def overdue_reviews(self, today: date) -> list[ProductDef]:
+        """Products whose facts were due for review before `today`."""
+        return [p for p in self.products if p.review_overdue(today)]
 
     def product(self, product_id: str) -> ProductDef | None:
         return next((p for p in self.products if p.id == product_id), None)
@@ -163,10 +253,25 @@ class Library(_Strict):
     def diseases_of(self, products: Sequence[str]) -> list[str]:
         return sorted({p.disease for p in self.products if p.id in products})
 
-    def applicable_items(self, products: Sequence[str], care_role: str) -> list[ItemDef]:
-        """Items that apply to a program offering `products` in `care_role` (hub or spoke)."""
+    def applicable_items(
+        self, products: Sequence[str], care_role: str, jurisdiction: str = Jurisdiction.US
+    ) -> list[ItemDef]:
+        """Items that apply to a program offering `products` in `care_role` (hub or spoke) and `jurisdiction`.
+
+        A pre-dose overlay item applies only through products still on the market: nobody will be dosed with a
+        discontinued one, so its preparation steps retire while its post-dose follow-up stays."""
         diseases = self.diseases_of(products)
-        return [item for item in self.items if item.applies_to.matches(products, diseases, care_role)]
+        dosable = [p for p in products if (d := self.product(p)) is None or not d.discontinued]
+        return [
+            item
+            for item in self.items
+            if item.applies_to.matches(products, diseases, care_role, jurisdiction)
+            and not (
+                item.phase == Phase.PRE_DOSE
+                and item.applies_to.products is not None
+                and not set(item.applies_to.products) & set(dosable)
+            )
+        ]
 
 
 def version_key(version: str) -> tuple[int, ...]:
