@@ -40,6 +40,8 @@ class Program(SQLModel, table=True):
     title: str = Field(max_length=200)
     products: list[str] = Field(sa_type=JSON)
     care_role: str = Field(sa_type=String(16))
+    # Which rules apply (payer, label, registry); old archives and rows without one were all US programs.
+    jurisdiction: str = Field(default="us", sa_type=String(16), sa_column_kwargs={"server_default": "us"})
     library_id: str = Field(max_length=100)
     library_version: str = Field(max_length=32)
     areas: list[dict[str, Any]] = Field(sa_type=JSON)  # [{"id", "title"}], in display order

@@ -81,7 +81,10 @@ def create_program(
     institution_id: uuid.UUID, body: ProgramCreate, user: CurrentUser, session: SessionDep, catalog: CatalogDep
 ) -> ProgramRead:
     require_member(session, user, institution_id, PROGRAM_MANAGERS, what="institution")
-    return ProgramRead.model_validate(service.create_program(session, catalog, institution_id, body, actor=user))
+    program = service.create_program(session, catalog, institution_id, body, actor=user)
+    return ProgramRead.model_validate(program).model_copy(
+        update={"warnings": service.program_warnings(catalog, program)}
+    )
 
 
 @router.get("/institutions/{institution_id}/programs", response_model=Page[ProgramRead])
@@ -94,8 +97,11 @@ def list_programs(
 
 
 @router.get("/programs/{program_id}", response_model=ProgramRead)
-def read_program(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ProgramRead:
-    return ProgramRead.model_validate(program_for(session, user, program_id))
+def read_program(program_id: uuid.UUID, user: CurrentUser, session: SessionDep, catalog: CatalogDep) -> ProgramRead:
+    program = program_for(session, user, program_id)
+    return ProgramRead.model_validate(program).model_copy(
+        update={"warnings": service.program_warnings(catalog, program)}
+    )
 
 
 @router.get("/programs/{program_id}/items", response_model=Page[ItemRead])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from app.checklists.schema import SEMVER_PATTERN, CareRole, Criticality
+from app.checklists.schema import SEMVER_PATTERN, CareRole, Criticality, Jurisdiction
 from app.programs.models import ItemStatus
 from app.text import Name, Slug, Text
 
@@ -33,6 +33,9 @@ class ProgramCreate(BaseModel):
     library_version: str | None = Field(default=None, pattern=SEMVER_PATTERN, description="Defaults to the latest")
     products: Annotated[list[Slug], Field(min_length=1, max_length=20, examples=[["hemgenix"]])]
     care_role: CareRole = Field(description="hub: doses patients; spoke: follows them up")
+    jurisdiction: Jurisdiction = Field(
+        default=Jurisdiction.US, description="us or eu_uk: items that apply only elsewhere are left out"
+    )
 
 
 class AreaRef(BaseModel):
@@ -48,10 +51,14 @@ class ProgramRead(BaseModel):
     title: str
     products: list[str]
     care_role: CareRole
+    jurisdiction: Jurisdiction
     library_id: str
     library_version: str
     areas: list[AreaRef]
     created_at: datetime
+    warnings: list[str] = Field(
+        default=[], description="Product notices: a product being divested, product facts overdue for review"
+    )
 
 
 class SettableStatus(StrEnum):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from app.audit.service import record_event
 from app.auth.models import Membership, User
 from app.checklists.loader import Catalog
-from app.checklists.schema import Criticality, ItemDef, Library
+from app.checklists.schema import Criticality, ItemDef, Library, ProductDef, ProductStatus
 from app.clock import today, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.pagination import PageParams
@@ -84,19 +84,72 @@ def item_definition(item: ItemDef) -> dict[str, Any]:
     }
 
 
-def applicable_definitions(library: Library, products: Sequence[str], care_role: str) -> list[ItemDef]:
+def applicable_definitions(
+    library: Library, products: Sequence[str], care_role: str, jurisdiction: str
+) -> list[ItemDef]:
     """Applicable items in area then id order, with dependencies on inapplicable items dropped (they can never be
     signed)."""
     area_order = {area.id: index for index, area in enumerate(library.areas)}
-    items = sorted(library.applicable_items(products, care_role), key=lambda item: (area_order[item.area], item.id))
+    items = sorted(
+        library.applicable_items(products, care_role, jurisdiction), key=lambda item: (area_order[item.area], item.id)
+    )
     keys = {item.id for item in items}
     return [item.model_copy(update={"depends_on": [d for d in item.depends_on if d in keys]}) for item in items]
+
+
+def check_jurisdiction(library: Library, jurisdiction: str) -> None:
+    if jurisdiction not in library.jurisdictions:
+        raise Invalid(
+            f"library {library.id} {library.version} has no items for jurisdiction '{jurisdiction}' "
+            f"(it covers: {', '.join(library.jurisdictions)})",
+            field="jurisdiction",
+        )
+
+
+def current_products(catalog: Catalog, library: Library, products: Sequence[str]) -> list[ProductDef]:
+    """The products as the newest version of the library describes them: a product discontinued since a program's
+    version shipped is discontinued for that program too."""
+    newest = catalog.latest(library.id) or library
+    found = [newest.product(p) or library.product(p) for p in products]
+    return [p for p in found if p is not None]
+
+
+def product_status_notices(catalog: Catalog, program: Program) -> list[str]:
+    """A product of the program that is being divested or has been discontinued: the program keeps working, but
+    nobody should schedule a patient without confirming supply."""
+    library = catalog.get(program.library_id, program.library_version)
+    if library is None:
+        return []
+    return [
+        f"{p.status_text()}. Confirm supply before scheduling a patient."
+        for p in current_products(catalog, library, program.products)
+        if p.status != ProductStatus.ACTIVE
+    ]
+
+
+def overdue_review_notices(catalog: Catalog, program: Program) -> list[str]:
+    """Product facts (label, price, supply) of the program's library version that are past their review date."""
+    library = catalog.get(program.library_id, program.library_version)
+    if library is None:
+        return []
+    return [
+        f"{p.name}: product facts were due for review by {p.review_by}; check them against the current label "
+        "before relying on them."
+        for p in library.overdue_reviews(today())
+        if p.id in program.products
+    ]
+
+
+def program_warnings(catalog: Catalog, program: Program) -> list[str]:
+    """What the program page and the API say about the program's products."""
+    return [*product_status_notices(catalog, program), *overdue_review_notices(catalog, program)]
 
 
 def create_program(
     session: Session, catalog: Catalog, institution_id: uuid.UUID, data: ProgramCreate, actor: User | None = None
 ) -> Program:
-    """Open a program and instantiate every library item that applies to its products and care role."""
+    """Open a program and instantiate every library item that applies to its products, care role and
+    jurisdiction. A discontinued product cannot start a program (nobody can buy a dose of it)."""
     get_institution(session, institution_id)
     library = get_library(catalog, data.library_id, data.library_version)
     unknown = [p for p in data.products if library.product(p) is None]
@@ -104,18 +157,23 @@ def create_program(
         known = ", ".join(p.id for p in library.products)
         raise Invalid(f"unknown product '{unknown[0]}' (expected one of: {known})", field="products")
     products = list(dict.fromkeys(data.products))
+    for product in current_products(catalog, library, products):
+        if product.discontinued:
+            raise Invalid(f"{product.status_text()}. A new program cannot offer it.", field="products")
+    check_jurisdiction(library, data.jurisdiction.value)
     program = Program(
         institution_id=institution_id,
         title=data.title,
         products=products,
         care_role=data.care_role.value,
+        jurisdiction=data.jurisdiction.value,
         library_id=library.id,
         library_version=library.version,
         areas=[{"id": a.id, "title": a.title} for a in library.areas],
     )
     session.add(program)
     session.flush()
-    definitions = applicable_definitions(library, products, data.care_role.value)
+    definitions = applicable_definitions(library, products, data.care_role.value, data.jurisdiction.value)
     session.add_all(
         ProgramItem(program_id=program.id, key=d.id, position=i, **item_definition(d))
         for i, d in enumerate(definitions)
@@ -123,6 +181,7 @@ def create_program(
     record_event(
         session, actor, "program.created", entity="program", institution_id=institution_id, program_id=program.id,
         after={"title": program.title, "products": products, "care_role": program.care_role,
+               "jurisdiction": program.jurisdiction,
                "library": f"{library.id} {library.version}", "items": len(definitions)},
     )
     session.commit()

@@ -17,6 +17,7 @@ from app.programs.schemas import ItemChange, ItemSummary, LibraryDiff
 from app.programs.service import (
     DEFINITION_FIELDS,
     applicable_definitions,
+    check_jurisdiction,
     get_library,
     get_program,
     item_definition,
@@ -42,7 +43,9 @@ def _plan(
             select(ProgramItem).where(col(ProgramItem.program_id) == program.id, ~col(ProgramItem.retired))
         )
     )
-    wanted = {d.id: d for d in applicable_definitions(library, program.products, program.care_role)}
+    check_jurisdiction(library, program.jurisdiction)
+    definitions = applicable_definitions(library, program.products, program.care_role, program.jurisdiction)
+    wanted = {d.id: d for d in definitions}
     existing = {item.key: item for item in current}
     changed = []
     for item in current:

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.checklists.loader import Catalog
+from app.checklists.schema import JURISDICTION_LABELS
 from app.evidence.service import program_evidence
 from app.pagination import PageParams
 from app.programs.models import ItemStatus, Program
 from app.programs.readiness import readiness
 from app.programs.schemas import ItemFilters, ItemRead, Readiness
-from app.programs.service import get_institution, list_items
+from app.programs.service import get_institution, list_items, overdue_review_notices, product_status_notices
 from app.reports.models import Report
 from app.reports.planning_sections import planning_sections
 from app.reports.schemas import (
@@ -153,6 +154,9 @@ def gather(
         program_title=program.title,
         products=[names.get(p, p) for p in program.products],
         care_role=program.care_role,
+        jurisdiction=JURISDICTION_LABELS.get(program.jurisdiction, program.jurisdiction),
+        product_notices=product_status_notices(catalog, program),
+        overdue_reviews=overdue_review_notices(catalog, program),
         library=f"{program.library_id} {program.library_version}",
         overall_ratio=summary.overall_ratio,
         areas=areas,

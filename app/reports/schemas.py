@@ -148,6 +148,10 @@ class ReportData(BaseModel):
     evidence: list[EvidenceEntry]
     reimbursement: ReimbursementSection | None = None
     capacity: CapacitySection | None = None
+    # Added after the first reports were stored: left out of the snapshot when unset, so older reports keep their hash.
+    jurisdiction: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    product_notices: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
+    overdue_reviews: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
 
 
 class ReportRequest(BaseModel):

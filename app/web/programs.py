@@ -11,6 +11,7 @@ from app.auth.deps import Principal
 from app.auth.directory import people_of
 from app.auth.service import roles_in
 from app.checklists.router import CatalogDep
+from app.checklists.schema import JURISDICTION_LABELS
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
 from app.evidence.service import item_evidence
@@ -41,6 +42,8 @@ def _program_context(
         "program": program,
         "institution": service.get_institution(session, program.institution_id),
         "product_names": [products.get(p, p) for p in program.products],
+        "jurisdiction_label": JURISDICTION_LABELS.get(program.jurisdiction, program.jurisdiction),
+        "product_warnings": service.program_warnings(catalog, program),
         "people": people_of(session, program.institution_id),
     }
 

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from app.auth.service import institution_ids_of
 from app.checklists.router import CatalogDep
+from app.clock import today
 from app.db import SessionDep
 from app.errors import NotFound
 from app.programs import service
@@ -44,7 +45,10 @@ def history_page(request: Request, principal: WebPrincipal, program_id: uuid.UUI
 
 @router.get("/libraries", response_class=HTMLResponse)
 def libraries_page(request: Request, principal: WebPrincipal, catalog: CatalogDep) -> HTMLResponse:
-    return render(request, principal, "libraries.html", {"nav": "libraries", "libraries": catalog.all()})
+    libraries = catalog.all()
+    overdue = {library.key: library.overdue_reviews(today()) for library in libraries}
+    return render(request, principal, "libraries.html", {"nav": "libraries", "libraries": libraries,
+                                                          "overdue_reviews": overdue})
 
 
 @router.get("/libraries/{library_id}/{version}", response_class=HTMLResponse)
@@ -72,5 +76,6 @@ def library_page(
         "items": items,
         "product_filter": product,
         "care_role": care_role,
+        "overdue_reviews": library.overdue_reviews(today()),
     }
     return render(request, principal, "library.html", context)

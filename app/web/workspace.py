@@ -12,6 +12,7 @@ from sqlmodel import col
 from app.auth.models import Membership
 from app.auth.service import create_api_token, list_api_tokens, revoke_api_token, roles_in
 from app.checklists.router import CatalogDep
+from app.checklists.schema import JURISDICTION_LABELS
 from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.programs import service
@@ -43,8 +44,10 @@ def _new_program_page(
     libraries = [catalog.latest(lib.id) for lib in catalog.all()]
     unique = list({lib.id: lib for lib in libraries if lib}.values())
     products = {p.id: p for lib in unique for p in lib.products}
+    jurisdictions = list(dict.fromkeys(j for lib in unique for j in lib.jurisdictions))
     context = {"institutions": _managed_institutions(session, principal), "libraries": unique,
-               "products": list(products.values()), "form": form, "errors": errors}
+               "products": list(products.values()), "jurisdictions": jurisdictions,
+               "jurisdiction_labels": JURISDICTION_LABELS, "form": form, "errors": errors}
     return render(request, principal, "new_program.html", context, status_code=status_code)
 
 
@@ -52,7 +55,8 @@ def _new_program_page(
 def new_program_page(
     request: Request, principal: WebPrincipal, session: SessionDep, catalog: CatalogDep
 ) -> HTMLResponse:
-    form = {"institution_id": "", "title": "", "library_id": "", "products": [], "care_role": "hub"}
+    form = {"institution_id": "", "title": "", "library_id": "", "products": [], "care_role": "hub",
+            "jurisdiction": "us"}
     return _new_program_page(request, principal, session, catalog, form, {})
 
 
@@ -67,17 +71,18 @@ def create_program(
     library_id: Annotated[str, Form()] = "",
     products: Annotated[list[str] | None, Form()] = None,
     care_role: Annotated[str, Form()] = "hub",
+    jurisdiction: Annotated[str, Form()] = "us",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     principal.check_csrf(csrf_token)
     form = {"institution_id": institution_id, "title": title, "library_id": library_id,
-            "products": products or [], "care_role": care_role}
+            "products": products or [], "care_role": care_role, "jurisdiction": jurisdiction}
     try:
         managed = {str(i.id) for i in _managed_institutions(session, principal)}
         if institution_id not in managed:
             raise Invalid("choose an institution where you are a champion or administrator", field="institution_id")
         data = ProgramCreate.model_validate({"title": title, "library_id": library_id, "products": products or [],
-                                             "care_role": care_role})
+                                             "care_role": care_role, "jurisdiction": jurisdiction})
         program = service.create_program(session, catalog, uuid.UUID(institution_id), data, actor=principal.user)
     except ValidationError as error:
         errors = {str(e["loc"][0]): e["msg"] for e in error.errors()}
