@@ -1,0 +1,66 @@
+"""`gtready tokens create` for script writers, and counts the CLI prints ("1 page", not "1 pages")."""
+
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import Settings
+from tests.conftest import Team
+from tests.factories import make_institution, make_user
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI pointed at the test's own database, checklists and data folder."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("GTREADY_CHECKLISTS_DIR", str(settings.checklists_dir))
+    monkeypatch.setenv("GTREADY_DATA_DIR", str(settings.data_dir))
+
+
+def test_tokens_create_prints_a_token_once_that_the_api_accepts(
+    cli_env: None, app: FastAPI, session: Session
+) -> None:
+    institution = make_institution(session, "Riverside University Hospital")
+    make_user(session, institution, roles=("champion",), email="champion@riverside.example")
+    command = ["tokens", "create", "--email", "Champion@Riverside.example", "--name", "nightly export"]
+    result = runner.invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("gtr_") and result.output.count("\n") == 1
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+        assert client.get("/api/auth/me").json()["email"] == "champion@riverside.example"
+        listed = client.get("/api/auth/tokens").json()
+    assert [t["name"] for t in listed] == ["nightly export"]
+    assert token not in str(listed)  # stored hashed: shown that one time only
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--email", "nobody@riverside.example", "--name", "x"], "no user with email nobody@riverside.example"),
+        (["--email", "champion@riverside.example", "--name", ""], "gtready: --name: "),
+        (["--email", "champion@riverside.example", "--name", "n" * 101], "gtready: --name: "),
+    ],
+)
+def test_tokens_create_refuses_in_one_line(
+    cli_env: None, session: Session, arguments: list[str], message: str
+) -> None:
+    make_user(session, make_institution(session), roles=("champion",), email="champion@riverside.example")
+    result = runner.invoke(cli, ["tokens", "create", *arguments])
+    assert result.exit_code == 1 and result.output.startswith(message) and result.output.count("\n") == 1
+
+
+def test_report_command_says_1_page_not_1_pages(cli_env: None, team: Team, tmp_path: Path) -> None:
+    out = tmp_path / "summary.pdf"
+    result = runner.invoke(cli, ["report", str(team.program.id), "--kind", "executive", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ": 1 page written to " in result.output and "1 pages" not in result.output
+    assert out.read_bytes().startswith(b"%PDF")
+
