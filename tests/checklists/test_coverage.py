@@ -74,10 +74,8 @@ def test_the_checklists_readme_carries_every_coverage_table_as_the_cli_prints_it
         folder = REAL_CHECKLISTS / library.id / library.version
         printed = runner.invoke(cli, ["checklists", "coverage", str(folder), "--markdown"]).output
         assert printed == coverage_markdown(library)
-        assert printed in readme, (
-            f"checklists/README.md differs from `gtready checklists coverage {folder.relative_to(REAL_CHECKLISTS.parent)}"
-            " --markdown`: paste its output into the README"
-        )
+        command = f"gtready checklists coverage {folder.relative_to(REAL_CHECKLISTS.parent)} --markdown"
+        assert printed in readme, f"checklists/README.md differs from `{command}`: paste its output into the README"
 
 
 def test_nothing_in_a_shipped_coverage_map_is_unmapped_without_a_reason() -> None:
