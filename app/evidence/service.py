@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.audit.service import record_event
@@ -16,7 +16,8 @@ from app.clock import today, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.evidence.files import LocalStorage, safe_name
 from app.evidence.models import Evidence
-from app.programs.models import ItemStatus, Program, ProgramItem
+from app.programs.models import Program, ProgramItem
+from app.signoffs.standing import lapse_signature_relying_on
 
 
 def add_evidence(
@@ -102,20 +103,11 @@ def evidence_path(storage: LocalStorage, evidence: Evidence) -> Path:
 
 def remove_evidence(session: Session, actor: User, program: Program, evidence: Evidence) -> None:
     """Withdraw a file. If a standing signature relied on it, the item's sign-off lapses today."""
-    from app.signoffs.service import active_signoff  # signoffs build on evidence, not the reverse
-
     if evidence.removed_at is not None:
         raise Conflict("this evidence was already removed")
     evidence.removed_at = utcnow()
     session.add(evidence)
-    signoff = active_signoff(session, evidence.item_id)
-    relied_on = signoff is not None and any(e["sha256"] == evidence.sha256 for e in signoff.evidence)
-    if relied_on:
-        session.execute(
-            update(ProgramItem)
-            .where(col(ProgramItem.id) == evidence.item_id, col(ProgramItem.status) == ItemStatus.SIGNED_OFF)
-            .values(lapses_on=today(), version=ProgramItem.version + 1, updated_at=utcnow())
-        )
+    relied_on = lapse_signature_relying_on(session, evidence.item_id, evidence.sha256)
     record_event(
         session, actor, "evidence.removed", entity="evidence", entity_key=evidence.item_key,
         institution_id=program.institution_id, program_id=program.id,

@@ -67,7 +67,7 @@ def sign_off_item(
     item = get_item(session, program.id, key)
     role = Role(item.signoff_role)
     require_member(session, signer, program.institution_id, [role], superuser_allowed=False, what="program")
-    check_password(signer, password)
+    check_password(session, signer, password)  # throttled and audited like a login
     if expected_version is None:
         raise Invalid("send the item version you are signing (If-Match header or 'version')", field="version")
     if expected_version != item.version:
@@ -128,16 +128,6 @@ def sign_off_item(
     )
     session.commit()
     return signoff
-
-
-def active_signoff(session: Session, item_id: uuid.UUID) -> SignOff | None:
-    """The standing (unrevoked) signature of an item, if any."""
-    return session.scalars(
-        select(SignOff)
-        .outerjoin(Revocation, col(Revocation.signoff_id) == SignOff.id)
-        .where(col(SignOff.item_id) == item_id, col(Revocation.id).is_(None))
-        .order_by(col(SignOff.signed_at).desc())
-    ).first()
 
 
 def revoke_signoff(session: Session, actor: User, signoff_id: uuid.UUID, reason: str) -> SignOff:
