@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
-.PHONY: run test lint system-packages clean
+.PHONY: run report test lint system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +15,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-## run: the service on SQLite (var/gtready.db) with the demo program, at http://127.0.0.1:8000
+## run: the service on SQLite (var/gtready.db) with the demo program, at http://$(HOST):$(PORT) (make run PORT=8080)
 run: $(STAMP)
 	$(BIN)/gtready db upgrade
 	$(BIN)/gtready demo
-	$(BIN)/gtready serve
+	$(BIN)/gtready serve --host $(HOST) --port $(PORT)
+
+## report: a sample PDF readiness report of the demo program, written to out/ (git-ignored)
+report: $(STAMP)
+	$(BIN)/gtready db upgrade
+	$(BIN)/gtready report "$$($(BIN)/gtready demo | sed -n 's/^demo program .*(\(.*\))$$/\1/p')" --out out/demo-report.pdf
 
 ## test: lint, type-check and the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)
 test: $(STAMP) lint system-packages
@@ -31,4 +38,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) var out .mypy_cache .ruff_cache

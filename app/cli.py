@@ -159,7 +159,7 @@ def users_set_password(
 @cli.command()
 def report(
     program_id: Annotated[str, typer.Argument(help="The program's id")],
-    out: Annotated[Path, typer.Option(help="Where to write the PDF")] = Path("readiness-report.pdf"),
+    out: Annotated[Path, typer.Option(help="Where to write the PDF")] = Path("out") / "readiness-report.pdf",
     kind: Annotated[str, typer.Option(help="full or executive")] = "full",
     prepared_for: Annotated[str, typer.Option(help="Who it is for")] = "Gene therapy program steering committee",
 ) -> None:
@@ -181,6 +181,7 @@ def report(
         except (DomainError, ValueError) as error:
             typer.echo(getattr(error, "detail", str(error)), err=True)
             raise typer.Exit(code=1) from None
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(stored.pdf)
         pages = plural(stored.pages, "page")
         typer.echo(f"{stored.number}: {pages} written to {out} (data SHA-256 {stored.data_sha256})")

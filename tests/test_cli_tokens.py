@@ -1,5 +1,6 @@
 """`gtready tokens create` for script writers, and counts the CLI prints ("1 page", not "1 pages")."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
 from tests.conftest import Team
 from tests.factories import make_institution, make_user
 
@@ -57,10 +58,21 @@ def test_tokens_create_refuses_in_one_line(
     assert result.exit_code == 1 and result.output.startswith(message) and result.output.count("\n") == 1
 
 
-def test_report_command_says_1_page_not_1_pages(cli_env: None, team: Team, tmp_path: Path) -> None:
-    out = tmp_path / "summary.pdf"
-    result = runner.invoke(cli, ["report", str(team.program.id), "--kind", "executive", "--out", str(out)])
+def test_report_command_says_1_page_not_1_pages(
+    cli_env: None, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["report", str(team.program.id), "--kind", "executive"])
     assert result.exit_code == 0, result.output
-    assert ": 1 page written to " in result.output and "1 pages" not in result.output
-    assert out.read_bytes().startswith(b"%PDF")
+    assert ": 1 page written to out/readiness-report.pdf" in result.output and "1 pages" not in result.output
+    assert (tmp_path / "out" / "readiness-report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_report_written_by_default_leaves_git_status_clean() -> None:
+    """The default output folder (out/) is git-ignored, so trying the README's sample report dirties nothing."""
+    written = ["out/readiness-report.pdf", "out/demo-report.pdf"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *written], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False  # noqa: S607
+    )
+    assert ignored.stdout.split() == written
 
