@@ -68,6 +68,7 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
         people[person.roles[0]] = user
     session.commit()
     began = utcnow() - DEMO_HISTORY
+    newest = service.get_library(catalog, DEMO_LIBRARY, None)  # a first run shows the content a new program gets
     with frozen_at(began):
         program = service.create_program(
             session,
@@ -76,6 +77,7 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
             ProgramCreate(
                 title="Commercial gene therapy for hemophilia B",
                 library_id=DEMO_LIBRARY,
+                library_version=newest.version,
                 products=["hemgenix"],
                 care_role=CareRole.HUB,
             ),
