@@ -188,17 +188,46 @@ def report(
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit hash chain; name the first event altered or removed."""
-    from app.audit.service import verify_chain
+def audit_verify(
+    expect_head: Annotated[str | None, typer.Option(
+        help="A head kept elsewhere, SEQ:HASH as `gtready audit head` printed it: the trail must still hold it",
+    )] = None,
+) -> None:
+    """Recompute the audit hash chain, hold it to checkpoints and report heads; name what was altered or removed."""
+    from app.audit.service import parse_head, verify_chain
+
+    with open_session() as session, exit_on_domain_error():
+        report = verify_chain(session, parse_head(expect_head) if expect_head else None)
+    if report.valid:
+        anchors = plural(report.anchors_checked, "anchor")
+        typer.echo(f"audit chain intact: {plural(report.events, 'event')}, consistent with {anchors} "
+                   "(checkpoints, report heads, a head given)")
+        return
+    where = f" at event {report.first_bad_seq}" if report.first_bad_seq else ""
+    typer.echo(f"audit chain BROKEN{where}: {report.problem}", err=True)
+    raise typer.Exit(code=1)
+
+
+@audit_cli.command("head")
+def audit_head() -> None:
+    """Print the trail's newest event as SEQ:HASH and its time: keep it off this server, verify against it later."""
+    from app.audit.service import chain_head
 
     with open_session() as session:
-        report = verify_chain(session)
-    if report.valid:
-        typer.echo(f"audit chain intact: {plural(report.events, 'event')}")
-        return
-    typer.echo(f"audit chain BROKEN at event {report.first_bad_seq}: {report.problem}", err=True)
-    raise typer.Exit(code=1)
+        head = chain_head(session)
+    if head is None:
+        fail("the audit trail is empty")
+    typer.echo(f"{head.seq}:{head.hash} {head.at.isoformat()}")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Record a checkpoint of the trail's head now (the writer also takes one every 100 events)."""
+    from app.audit.service import write_checkpoint
+
+    with open_session() as session, exit_on_domain_error():
+        checkpoint = write_checkpoint(session, "gtready audit checkpoint")
+    typer.echo(f"checkpoint {checkpoint.number}: event {checkpoint.seq} {checkpoint.head_hash}")
 
 
 @tokens_cli.command("create")

@@ -1,6 +1,6 @@
 """Every table, imported once so SQLModel.metadata (and so Alembic) sees the whole schema."""
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
 from app.evidence.models import Evidence
 from app.planning.models import PlanningScenario
@@ -10,6 +10,7 @@ from app.signoffs.models import Revocation, SignOff
 
 __all__ = [
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuthSession",
     "Evidence",

@@ -30,3 +30,23 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The chain's head (its newest event's seq and hash) copied aside at a moment.
+
+    Deleting the newest events leaves a shorter chain that still verifies by itself; a checkpoint naming a later
+    event, or another hash for an event still there, shows what was cut. Checkpoints are chained like events, so
+    one removed from the middle shows too (the newest one is covered by report snapshots and the head kept offsite).
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    number: int = Field(unique=True)  # 1, 2, 3 ... a gap means a removed checkpoint
+    at: datetime = Field(sa_type=UTCDateTime)
+    seq: int = Field(sa_type=BigInteger)  # the head event then, so also how many events the chain had
+    head_hash: str = Field(max_length=64)
+    reason: str = Field(max_length=64)  # "every 100 events", "gtready audit checkpoint"
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,7 +1,6 @@
-"""Read a program's audit trail; verify the whole chain."""
+"""Read a program's audit trail; verify the whole chain; read its head."""
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -10,12 +9,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.audit import service
-from app.audit.schemas import AuditEventRead, ChainVerification
+from app.audit.schemas import AuditEventRead, AuditHead, ChainVerification, MissingEvents
 from app.auth.deps import CurrentUser
 from app.auth.models import Membership
 from app.auth.roles import Role
 from app.db import SessionDep
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 from app.pagination import Page, PageDep
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.text import ItemKey
@@ -43,8 +42,15 @@ def program_audit(
 
 
 @router.get("/audit/verify", response_model=ChainVerification)
-def verify(user: CurrentUser, session: SessionDep) -> ChainVerification:
-    """Recompute the hash chain; name the first event that was altered or removed."""
+def verify(
+    user: CurrentUser,
+    session: SessionDep,
+    expect_head: Annotated[str | None, Query(
+        pattern=r"^\d+:[0-9a-fA-F]{64}$", description="A head kept elsewhere (SEQ:HASH, from GET /api/audit/head)"
+    )] = None,
+) -> ChainVerification:
+    """Recompute the hash chain and hold it to its checkpoints, the report snapshots' heads and `expect_head`;
+    name the first event that was altered or removed, including events cut from the end."""
     if not user.is_superuser:
         managing = session.scalars(
             select(col(Membership.id)).where(
@@ -53,4 +59,24 @@ def verify(user: CurrentUser, session: SessionDep) -> ChainVerification:
         ).first()
         if managing is None:
             raise Forbidden(f"this needs the {Role.ADMINISTRATOR.value} or {Role.CHAMPION.value} role")
-    return ChainVerification(**asdict(service.verify_chain(session)))
+    expected = service.parse_head(expect_head) if expect_head else None
+    # Report numbers are the institution's business: others learn only the date of the report that disagrees.
+    report = service.verify_chain(session, expected, name_reports=user.is_superuser)
+    missing = MissingEvents(first=report.missing_tail[0], last=report.missing_tail[1]) if report.missing_tail else None
+    return ChainVerification(
+        valid=report.valid, events=report.events, first_bad_seq=report.first_bad_seq, problem=report.problem,
+        missing_tail=missing, anchors_checked=report.anchors_checked,
+    )
+
+
+@router.get("/audit/head", response_model=AuditHead)
+def head(user: CurrentUser, session: SessionDep) -> AuditHead:
+    """The trail's newest event (seq, hash, time), for the site's operator to keep outside this deployment.
+
+    Deployment-wide, like the trail itself, so only a site superuser reads it."""
+    if not user.is_superuser:
+        raise Forbidden("only a site superuser reads the audit trail's head")
+    found = service.chain_head(session)
+    if found is None:
+        raise NotFound("the audit trail is empty")
+    return found

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.audit.service import chain_head
 from app.checklists.loader import Catalog
 from app.checklists.schema import JURISDICTION_LABELS
 from app.evidence.service import program_evidence
@@ -144,6 +145,7 @@ def gather(
     return ReportData(
         reimbursement=reimbursement,
         capacity=capacity,
+        audit_head=chain_head(session),
         number=number,
         kind=kind,
         generated_at=now,

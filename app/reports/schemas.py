@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from app.audit.schemas import AuditHead
 from app.text import Text
 
 
@@ -148,6 +149,8 @@ class ReportData(BaseModel):
     evidence: list[EvidenceEntry]
     reimbursement: ReimbursementSection | None = None
     capacity: CapacitySection | None = None
+    # The audit trail's newest event as the snapshot was taken: an anchor `gtready audit verify` holds the trail to.
+    audit_head: AuditHead | None = Field(default=None, exclude_if=lambda v: v is None)
     # Added after the first reports were stored: left out of the snapshot when unset, so older reports keep their hash.
     jurisdiction: str | None = Field(default=None, exclude_if=lambda v: v is None)
     product_notices: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)

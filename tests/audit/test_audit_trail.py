@@ -41,7 +41,8 @@ def test_verify_names_an_altered_event(app: FastAPI, team: Team) -> None:
     mark_done(team, "PAY-001")
     mark_done(team, "POL-002")
     assert team.clients["administrator"].get("/api/audit/verify").json() == {
-        "valid": True, "events": 3, "first_bad_seq": None, "problem": None}
+        "valid": True, "events": 3, "first_bad_seq": None, "problem": None, "missing_tail": None,
+        "anchors_checked": 0}
     with app.state.engine.begin() as connection:
         connection.execute(text("UPDATE audit_events SET actor_name = 'Someone Else' WHERE seq = 2"))
     report = team.clients["administrator"].get("/api/audit/verify").json()
