@@ -1,7 +1,7 @@
 """Every table, imported once so SQLModel.metadata (and so Alembic) sees the whole schema."""
 
 from app.audit.models import AuditCheckpoint, AuditEvent
-from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
+from app.auth.models import ApiToken, AuthSession, LoginThrottle, Membership, User
 from app.evidence.models import Evidence
 from app.planning.models import PlanningScenario
 from app.programs.models import Institution, Program, ProgramItem
@@ -15,7 +15,7 @@ __all__ = [
     "AuthSession",
     "Evidence",
     "Institution",
-    "LoginFailure",
+    "LoginThrottle",
     "Membership",
     "PlanningScenario",
     "Program",

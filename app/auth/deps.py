@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from app.auth.models import AuthSession, User
 from app.auth.service import session_user, token_user
+from app.auth.throttle import remember_client
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 
@@ -29,6 +30,7 @@ class Principal:
 
 
 def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    remember_client(session, request)  # a password re-checked later in this request is throttled by address
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         user = token_user(session, header[7:].strip())

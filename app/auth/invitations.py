@@ -173,14 +173,16 @@ def check_usable(invitation: Invitation) -> None:
         raise InvitationGone(f"this invitation expired on {expired}; ask an administrator for a new one", state=state)
 
 
-def accept_invitation(session: Session, token: str, password: str, full_name: str | None = None) -> User:
+def accept_invitation(
+    session: Session, token: str, password: str, full_name: str | None = None, *, client: str
+) -> User:
     """Join with the invitation's roles: a new account with this password, or, when the email already has an
     account, that account once its password is given. The invitation is used up; audited."""
     invitation = invitation_for_token(session, token)
     check_usable(invitation)
     existing = user_with_email(session, invitation.email)
     if existing is not None:
-        authenticate(session, invitation.email, password)  # throttled like a login
+        authenticate(session, invitation.email, password, client, via="invitation")  # throttled like a login
     else:
         check_new_password(password)
     now = utcnow()

@@ -64,14 +64,16 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class LoginFailure(SQLModel, table=True):
-    """A failed login, by the email tried (whether or not such an account exists), for throttling."""
+class LoginThrottle(SQLModel, table=True):
+    """Failed password attempts counted under one key: an email from one client address, a client address,
+    or an email from anywhere (see app/auth/throttle.py). In the database so every replica counts together."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttles"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    email: str = Field(max_length=254, index=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    key: str = Field(primary_key=True, max_length=400)
+    failures: int = 0
+    last_failure_at: datetime = Field(sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Invitation(SQLModel, table=True):

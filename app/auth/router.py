@@ -25,6 +25,7 @@ from app.auth.schemas import (
     TokenRead,
     UserRead,
 )
+from app.auth.throttle import client_address
 from app.db import SessionDep
 from app.errors import NotFound
 from app.programs.service import get_institution
@@ -47,7 +48,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 @router.post("/auth/login", response_model=LoginResponse, responses={401: {}, 429: {}})
 def login(body: LoginRequest, request: Request, response: Response, session: SessionDep) -> LoginResponse:
     """Start a browser session (HttpOnly cookie). Scripts should use an API token instead."""
-    user = service.authenticate(session, body.email, body.password)
+    user = service.authenticate(session, body.email, body.password, client_address(request))
     started = service.start_session(session, user)
     set_session_cookie(request, response, started.token)
     return LoginResponse(user=UserRead.model_validate(user), csrf_token=started.csrf_token)
@@ -106,7 +107,8 @@ def grant_member_roles(
     return MemberRead(user_id=member.id, email=member.email, full_name=member.full_name, roles=sorted(roles))
 
 
-@router.delete("/institutions/{institution_id}/members/{user_id}/roles/{role}", response_model=MemberRead)
+@router.delete("/institutions/{institution_id}/members/{user_id}/roles/{role}", response_model=MemberRead,
+               responses={409: {"description": "The institution's last administrator keeps that role"}})
 def revoke_member_role(
     institution_id: uuid.UUID, user_id: uuid.UUID, role: Role, user: CurrentUser, session: SessionDep
 ) -> MemberRead:
@@ -148,7 +150,8 @@ def create_invitation(
     return InvitationCreated(**invitation_read(invitation).model_dump(), link=invitation_link(request, token))
 
 
-@router.get("/institutions/{institution_id}/invitations", response_model=list[InvitationRead])
+@router.get("/institutions/{institution_id}/invitations", response_model=list[InvitationRead],
+            responses={403: {"description": "Only administrators see invitations"}})
 def list_invitations(institution_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> list[InvitationRead]:
     require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
     return [invitation_read(i) for i in invitations.invitations_of(session, institution_id)]
@@ -162,13 +165,16 @@ def revoke_invitation(invitation_id: uuid.UUID, user: CurrentUser, session: Sess
     return invitation_read(invitations.revoke_invitation(session, user, invitation))
 
 
-@router.post("/invitations/accept", response_model=LoginResponse, responses={401: {}, 404: {}, 410: {}, 429: {}})
+@router.post("/invitations/accept", response_model=LoginResponse,
+             responses={401: {}, 404: {}, 409: {}, 410: {}, 429: {}})
 def accept_invitation(
     body: InvitationAccept, request: Request, response: Response, session: SessionDep
 ) -> LoginResponse:
     """Join with an invitation's token: sets the password of a new account (or, if the email already has an
     account, takes that account's password) and starts a session, like logging in."""
-    user = invitations.accept_invitation(session, body.token, body.password, body.full_name)
+    user = invitations.accept_invitation(
+        session, body.token, body.password, body.full_name, client=client_address(request)
+    )
     started = service.start_session(session, user)
     set_session_cookie(request, response, started.token)
     return LoginResponse(user=UserRead.model_validate(user), csrf_token=started.csrf_token)

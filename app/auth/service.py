@@ -9,15 +9,23 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from app.audit.service import record_event
-from app.auth.models import ApiToken, AuthSession, LoginFailure, Membership, User
+from app.auth.models import ApiToken, AuthSession, Membership, User
 from app.auth.roles import Role
 from app.auth.secrets import hash_password, new_token, token_hash, verify_password
+from app.auth.throttle import (
+    LOCAL_CLIENT,
+    PER_EMAIL_AND_CLIENT,
+    Attempt,
+    failed,
+    remembered_client,
+    reserve_attempt,
+    succeeded,
+)
 from app.clock import utcnow
-from app.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from app.errors import Conflict, Invalid, NotFound, Unauthorized
 
 SESSION_LIFETIME = timedelta(hours=12)
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW = timedelta(minutes=15)
+LOCKOUT_FAILURES = PER_EMAIL_AND_CLIENT.free  # wrong passwords for one email from one address before a wait
 BAD_LOGIN = "email or password is incorrect"
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1000
@@ -79,33 +87,44 @@ def set_password(session: Session, user: User, password: str) -> None:
     session.commit()
 
 
-def _recent_failures(session: Session, email: str) -> int:
-    since = utcnow() - LOCKOUT_WINDOW
-    query = select(func.count()).where(col(LoginFailure.email) == email, col(LoginFailure.at) >= since)
-    return session.scalar(query) or 0
+def _rejected(session: Session, user: User | None, attempt: Attempt, via: str) -> None:
+    """Audit a wrong password (never the password itself), in its own commit: the request then fails."""
+    failed(session, attempt)
+    record_event(
+        session, user, "user.password_rejected", entity="user", entity_key=attempt.email[:100],
+        after={"via": via, "client": attempt.client},
+    )
+    session.commit()
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def authenticate(
+    session: Session, email: str, password: str, client: str = LOCAL_CLIENT, *, via: str = "login"
+) -> User:
     """The user with this email and password. Unknown email and wrong password answer alike, in like time;
-    after repeated failures the email is locked for a while, whether or not such an account exists."""
+    repeated failures are throttled (app/auth/throttle.py) whether or not such an account exists."""
     email = normalise_email(email)
-    if _recent_failures(session, email) >= LOCKOUT_FAILURES:
-        raise TooManyRequests("too many failed logins; try again in 15 minutes")
+    attempt = reserve_attempt(session, email, client)
     user = session.scalars(select(User).where(col(User.email) == email)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        session.add(LoginFailure(email=email))
-        session.commit()
+        _rejected(session, None, attempt, via)  # whoever guessed is unknown: not the account's owner
         raise Unauthorized(BAD_LOGIN)
-    session.execute(delete(LoginFailure).where(col(LoginFailure.email) == email))
+    succeeded(session, attempt)
     session.commit()
     return user
 
 
-def check_password(user: User, password: str) -> None:
-    """Re-authentication at the moment of an electronic signature."""
+def check_password(session: Session, user: User, password: str, client: str | None = None) -> None:
+    """Re-authentication at the moment of an electronic signature: throttled and audited like a login (a
+    stolen session must not become a way to guess the password). The client address defaults to the one the
+    request's principal dependency remembered."""
+    client = client or remembered_client(session)
+    attempt = reserve_attempt(session, user.email, client)
     if not verify_password(user.password_hash, password):
+        _rejected(session, user, attempt, "signature")
         raise Unauthorized("the password is incorrect")
+    succeeded(session, attempt)
+    session.commit()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import service
 from app.auth.deps import SESSION_COOKIE
 from app.auth.router import set_session_cookie
+from app.auth.throttle import client_address
 from app.db import SessionDep
 from app.errors import TooManyRequests, Unauthorized
 from app.web.session import SameSite, WebPrincipal, render
@@ -34,7 +35,7 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        user = service.authenticate(session, email.replace("\x00", ""), password)
+        user = service.authenticate(session, email.replace("\x00", ""), password, client_address(request))
     except (Unauthorized, TooManyRequests) as error:
         context = {"next": _safe_next(next), "email": email, "error": error.detail}
         return render(request, None, "login.html", context, status_code=error.status_code)

@@ -13,6 +13,7 @@ from app.auth import invitations
 from app.auth.models import Invitation
 from app.auth.router import set_session_cookie
 from app.auth.service import PASSWORD_MIN_LENGTH, start_session, user_with_email
+from app.auth.throttle import client_address
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound, TooManyRequests, Unauthorized
 from app.programs.service import get_institution
@@ -78,7 +79,9 @@ def accept(
         errors["password_confirm"] = "the two passwords differ; type the same password twice"  # noqa: S105
     if not errors:
         try:
-            user = invitations.accept_invitation(session, token, password.replace("\x00", ""), full_name)
+            user = invitations.accept_invitation(
+                session, token, password.replace("\x00", ""), full_name, client=client_address(request)
+            )
         except Invalid as error:
             errors[error.field] = error.detail
         except (Unauthorized, TooManyRequests) as error:

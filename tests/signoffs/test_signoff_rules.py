@@ -2,9 +2,15 @@
 
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from app.audit.models import AuditEvent
+from app.auth.service import LOCKOUT_FAILURES
 from tests.conftest import PASSWORD, Team
+from tests.web.form_client import as_role
 
 
 def mark_done(team: Team, key: str, client: str = "champion") -> int:
@@ -123,3 +129,45 @@ def test_signature_lapses_at_renewal_and_stops_counting(team: Team) -> None:
 
     lapses = date.fromisoformat(item["lapses_on"])
     assert 365 <= (lapses - date.today()).days <= 366
+
+
+def rejected_passwords(session: Session) -> list[AuditEvent]:
+    session.expire_all()
+    query = select(AuditEvent).where(col(AuditEvent.action) == "user.password_rejected").order_by(col(AuditEvent.seq))
+    return list(session.scalars(query))
+
+
+def test_wrong_passwords_at_signing_are_throttled_like_logins_and_audited(
+    team: Team, anonymous: TestClient, session: Session
+) -> None:
+    version = mark_done(team, "PAY-001")
+    finance = team.clients["finance_lead"]
+    answers = [sign(finance, team, "PAY-001", version, password=f"guess {n}").status_code
+               for n in range(LOCKOUT_FAILURES)]
+    assert answers == [401] * LOCKOUT_FAILURES
+    refused = sign(finance, team, "PAY-001", version)  # the right password, too late
+    assert refused.status_code == 429 and "too many failed" in refused.json()["detail"]
+    # One count with logins: logging in from the same address waits as well.
+    login = anonymous.post("/api/auth/login", json={"email": "finance_lead@riverside.example", "password": PASSWORD})
+    assert login.status_code == 429
+    events = rejected_passwords(session)
+    assert [(e.actor_name, e.entity_key, e.after) for e in events] == [
+        ("Finance lead", "finance_lead@riverside.example", {"via": "signature", "client": "testclient"})
+    ] * LOCKOUT_FAILURES
+    assert "guess" not in str([(e.before, e.after) for e in events])
+    assert team.clients["viewer"].get(team.url("/items/PAY-001")).json()["status"] == "done"
+
+
+def test_the_web_sign_form_is_throttled_and_audited_too(app: FastAPI, team: Team, session: Session) -> None:
+    version = mark_done(team, "PAY-001")
+    browser = as_role(app, team, "finance_lead")
+    browser.get(f"/programs/{team.program.id}/items/PAY-001")
+    url = f"/programs/{team.program.id}/items/PAY-001/signoff"
+    form = {"meaning": "approved", "version": str(version), "statement": "Checked on site."}
+    for n in range(LOCKOUT_FAILURES):
+        page = browser.post(url, form | {"password": f"guess {n}"})
+        assert page.status_code == 401 and "the password is incorrect" in page.text
+    page = browser.post(url, form | {"password": PASSWORD})
+    assert page.status_code == 429 and "too many failed logins" in page.text
+    assert len(rejected_passwords(session)) == LOCKOUT_FAILURES
+    assert team.clients["viewer"].get(team.url("/items/PAY-001")).json()["status"] == "done"
