@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from app import migrate
 from app.cli import cli
-from app.config import Settings
+from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine
 from tests import db_harness
 
@@ -141,3 +141,12 @@ def test_db_upgrade_with_an_unreachable_database_prints_no_traceback(tmp_path: P
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith(f"gtready: cannot open the database at {url}: connection failed")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_ci_starts_the_service_like_a_new_user_before_the_test_suites() -> None:
+    """CI's clone is a fresh clone: `make run` there (the smoke script) is the first-run check, before any suite."""
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert "bash scripts/smoke-first-run" in ci
+    assert ci.index("bash scripts/smoke-first-run") < ci.index("\nmake test") < ci.index("pytest")
+    smoke = (PROJECT_ROOT / "scripts" / "smoke-first-run").read_text()
+    assert "make run" in smoke and "DATABASE_URL=" in smoke and "GTREADY_DATA_DIR=" in smoke
