@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from app.audit.models import AuditCheckpoint, AuditEvent
@@ -145,12 +145,16 @@ def _append_checkpoint(session: Session, seq: int, head_hash: str, reason: str) 
 
 
 def chain_head(session: Session) -> AuditHead | None:
-    """The newest event (seq, hash, time) and event 1's hash; None while the trail is empty."""
-    by_seq = select(col(AuditEvent.seq), col(AuditEvent.hash), col(AuditEvent.at))
-    newest = session.execute(by_seq.order_by(col(AuditEvent.seq).desc()).limit(1)).first()
-    first = session.execute(by_seq.order_by(col(AuditEvent.seq)).limit(1)).first()
-    if newest is None or first is None:
+    """The newest event (seq, hash, time) and the first one's hash, in one query; None while the trail is empty."""
+    ends = [select(func.min(AuditEvent.seq)).scalar_subquery(), select(func.max(AuditEvent.seq)).scalar_subquery()]
+    rows = session.execute(
+        select(col(AuditEvent.seq), col(AuditEvent.hash), col(AuditEvent.at))
+        .where(col(AuditEvent.seq).in_(ends))
+        .order_by(col(AuditEvent.seq))
+    ).all()
+    if not rows:
         return None
+    first, newest = rows[0], rows[-1]
     return AuditHead(seq=newest[0], hash=newest[1], at=newest[2], first_hash=first[1])
 
 
@@ -319,8 +323,6 @@ def program_events(
     until: datetime | None = None,
 ) -> tuple[list[AuditEvent], int]:
     """A program's events, newest first, filtered by item, person and time."""
-    from sqlalchemy import func
-
     query = select(AuditEvent).where(col(AuditEvent.program_id) == program_id)
     if entity_key:
         query = query.where(col(AuditEvent.entity_key) == entity_key)
