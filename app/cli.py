@@ -51,9 +51,11 @@ def serve(
     check_data_dir(settings)
     check_port(host, port)
     # RequestIdMiddleware logs each request (with its id), so uvicorn's access log would only repeat it.
+    # X-Forwarded-For only from the proxies the settings name: otherwise anyone could pick the address that
+    # login throttling counts them by (uvicorn on its own trusts 127.0.0.1).
     uvicorn.run(
-        "app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, access_log=False,
-        log_config=uvicorn_log_config(),
+        "app.asgi:app", host=host, port=port, workers=workers, access_log=False, log_config=uvicorn_log_config(),
+        proxy_headers=bool(settings.trusted_proxies), forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 
