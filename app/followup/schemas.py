@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.text import Slug
 
-Count = Annotated[float, Field(ge=0, le=1000)]
+Count = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 FOLLOW_UP_MONTHS = 180  # up to 15 years after each patient's dose
 
 
@@ -41,11 +41,11 @@ class CapacityInputs(BaseModel):
     horizon_years: Annotated[int, Field(ge=1, le=30)] = 15
     products: Annotated[list[ProductFollowUp], Field(min_length=1, max_length=10)]
     visit_slots_per_year: Annotated[int, Field(ge=0, le=1_000_000)]
-    coordinator_hours_per_year: Annotated[float, Field(ge=0, le=1_000_000)]
+    coordinator_hours_per_year: Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
     lab_capacity_per_year: Annotated[int, Field(ge=0, le=1_000_000)]
-    coordinator_hours_per_visit: Annotated[float, Field(ge=0, le=100)] = 1.0
-    annual_attrition: Annotated[float, Field(ge=0, le=1)] = 0.05
-    hours_per_fte: Annotated[float, Field(gt=0, le=3000)] = 1800
+    coordinator_hours_per_visit: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+    annual_attrition: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.05
+    hours_per_fte: Annotated[float, Field(gt=0, le=3000, allow_inf_nan=False)] = 1800
 
     @model_validator(mode="after")
     def _plans_within_horizon(self) -> "CapacityInputs":

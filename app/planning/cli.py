@@ -103,7 +103,7 @@ def run_scenario(
     if as_json:
         typer.echo(run.model_dump_json(indent=2))
         return
-    typer.echo(f"{run.scenario.name} ({run.scenario.kind.value}, saved {run.scenario.updated_at:%Y-%m-%d %H:%M})\n")
+    typer.echo(f"{run.scenario.name} ({run.scenario.kind}, saved {run.scenario.updated_at:%Y-%m-%d %H:%M})\n")
     if run.reimbursement:
         typer.echo(_reimbursement_lines(run.reimbursement))
     elif run.capacity:

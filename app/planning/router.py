@@ -77,7 +77,7 @@ def create_capacity(
 def _editable(session: SessionDep, user: CurrentUser, scenario_id: uuid.UUID) -> tuple[Program, PlanningScenario]:
     scenario = service.get_scenario(session, scenario_id)
     program = program_for(session, user, scenario.program_id)
-    program_for(session, user, scenario.program_id, service.EDITORS[ScenarioKind(scenario.kind)])
+    program_for(session, user, scenario.program_id, service.editors_of(scenario.kind))
     return program, scenario
 
 
@@ -88,7 +88,8 @@ def read_scenario(scenario_id: uuid.UUID, user: CurrentUser, session: SessionDep
     return service.read(scenario)
 
 
-@router.put("/scenarios/{scenario_id}/reimbursement", response_model=ScenarioRead)
+@router.put("/scenarios/{scenario_id}/reimbursement", response_model=ScenarioRead,
+            responses={409: {"description": "The scenario is of the other kind"}})
 def update_reimbursement(
     scenario_id: uuid.UUID, body: ReimbursementScenarioBody, user: CurrentUser, session: SessionDep
 ) -> ScenarioRead:
@@ -97,7 +98,8 @@ def update_reimbursement(
     return service.read(service.save_scenario(session, user, program, kind, body.name, body.inputs, scenario))
 
 
-@router.put("/scenarios/{scenario_id}/capacity", response_model=ScenarioRead)
+@router.put("/scenarios/{scenario_id}/capacity", response_model=ScenarioRead,
+            responses={409: {"description": "The scenario is of the other kind"}})
 def update_capacity(
     scenario_id: uuid.UUID, body: CapacityScenarioBody, user: CurrentUser, session: SessionDep
 ) -> ScenarioRead:
@@ -113,9 +115,10 @@ def delete(scenario_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Re
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/scenarios/{scenario_id}/run", response_model=ScenarioRun)
+@router.post("/scenarios/{scenario_id}/run", response_model=ScenarioRun,
+             responses={409: {"description": "The stored inputs cannot be run (see `problem` on the scenario)"}})
 def run(scenario_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ScenarioRun:
-    """Run a saved scenario; the same inputs and seed always give the same numbers."""
+    """Run a saved scenario; the same inputs and seed always give the same numbers (409 if it cannot be run)."""
     scenario = service.get_scenario(session, scenario_id)
     program_for(session, user, scenario.program_id)
     return service.run_scenario(scenario)

@@ -141,11 +141,12 @@ def gather(
     titles = {item.key: item.title for item in items}
     areas = _area_sections(summary, items, _standing_signatures(records))
     signed_now = {i.key: i.title for a in areas for i in a.items if i.status == ItemStatus.SIGNED_OFF}
-    reimbursement, capacity = planning_sections(session, program.id)
+    reimbursement, capacity, unreadable_scenarios = planning_sections(session, program.id)
     return ReportData(
         reimbursement=reimbursement,
         capacity=capacity,
         audit_head=chain_head(session),
+        unreadable_scenarios=unreadable_scenarios,
         number=number,
         kind=kind,
         generated_at=now,

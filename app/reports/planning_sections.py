@@ -8,7 +8,7 @@ from app.followup.model import METHOD_NOTE as CAPACITY_METHOD
 from app.followup.schemas import CapacityInputs, CapacityResult
 from app.planning.schemas import ScenarioRead
 from app.planning.service import latest_results
-from app.reports.schemas import Assumption, CapacitySection, ReimbursementSection
+from app.reports.schemas import Assumption, CapacitySection, ReimbursementSection, UnreadableScenarioSection
 from app.risk.model import METHOD_NOTE as REIMBURSEMENT_METHOD
 from app.risk.schemas import ReimbursementInputs, ReimbursementResult
 
@@ -19,11 +19,15 @@ def _money(value: float) -> str:
 
 def planning_sections(
     session: Session, program_id: uuid.UUID
-) -> tuple[ReimbursementSection | None, CapacitySection | None]:
-    reimbursement, capacity = latest_results(session, program_id)
+) -> tuple[ReimbursementSection | None, CapacitySection | None, list[UnreadableScenarioSection]]:
+    """Each model's section from its latest scenario; a latest scenario that cannot be run is named with why."""
+    latest = latest_results(session, program_id)
+    unreadable = [UnreadableScenarioSection(kind=s.kind, scenario=s.name, problem=s.problem or "cannot be run")
+                  for s in latest.unreadable]
     return (
-        _reimbursement(*reimbursement) if reimbursement else None,
-        _capacity(*capacity) if capacity else None,
+        _reimbursement(*latest.reimbursement) if latest.reimbursement else None,
+        _capacity(*latest.capacity) if latest.capacity else None,
+        unreadable,
     )
 
 

@@ -125,6 +125,14 @@ class CapacitySection(BaseModel):
     method: str
 
 
+class UnreadableScenarioSection(BaseModel):
+    """The latest scenario of a model that cannot be run: the report says so instead of showing results."""
+
+    kind: str
+    scenario: str
+    problem: str
+
+
 class ReportData(BaseModel):
     number: str
     kind: ReportKind
@@ -155,6 +163,8 @@ class ReportData(BaseModel):
     jurisdiction: str | None = Field(default=None, exclude_if=lambda v: v is None)
     product_notices: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
     overdue_reviews: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
+    # left out of the snapshot when empty, so reports stored before the field existed keep their hash
+    unreadable_scenarios: list[UnreadableScenarioSection] = Field(default_factory=list, exclude_if=lambda v: not v)
 
 
 class ReportRequest(BaseModel):

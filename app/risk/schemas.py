@@ -3,12 +3,14 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.text import Slug
 
-Probability = Annotated[float, Field(ge=0, le=1)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Days = Annotated[int, Field(ge=0, le=1825)]
+SEEDS = 2**32  # numpy's generators take seeds 0 .. 2**32 - 1 (and refuse negative ones)
+MAX_SIMULATED_DOSES = 2_000_000  # runs × doses over the horizon: about 200 MB and a second of simulation
 
 
 class PayerName(StrEnum):
@@ -41,7 +43,7 @@ class ProductPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product: Slug
-    acquisition_cost: Annotated[float, Field(gt=0, le=20_000_000)]
+    acquisition_cost: Annotated[float, Field(gt=0, le=20_000_000, allow_inf_nan=False)]
     patients_per_year: Annotated[int, Field(ge=0, le=200)]
 
 
@@ -84,7 +86,7 @@ class ReimbursementInputs(BaseModel):
     outcomes_agreement: OutcomesAgreement | None = None
     thresholds: RiskThresholds = RiskThresholds()
     simulation_runs: Annotated[int, Field(ge=100, le=100_000)] = 10_000
-    seed: int = 2026
+    seed: Annotated[int, Field(ge=0, lt=SEEDS)] = 2026
 
     @field_validator("payers")
     @classmethod
@@ -93,6 +95,21 @@ class ReimbursementInputs(BaseModel):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"the payer shares must sum to 100% (they sum to {total:.1%})")
         return payers
+
+    @field_validator("simulation_runs")
+    @classmethod
+    def _simulation_fits(cls, runs: int, info: ValidationInfo) -> int:
+        """Every run draws each dose of the horizon: bound their product by what the simulation holds in memory."""
+        products, horizon = info.data.get("products"), info.data.get("horizon_years")
+        if products is None or horizon is None:
+            return runs  # reported on their own fields
+        doses = sum(plan.patients_per_year for plan in products) * horizon
+        if doses * runs > MAX_SIMULATED_DOSES:
+            most = MAX_SIMULATED_DOSES // doses
+            fix = f"use at most {most} runs" if most >= 100 else "plan fewer patients or a shorter horizon"
+            raise ValueError(f"{runs} runs of {doses} doses is more than the model simulates at once "
+                             f"({MAX_SIMULATED_DOSES:,} doses in all): {fix}")
+        return runs
 
 
 class LossDistribution(BaseModel):

@@ -20,6 +20,7 @@ from app.planning import service
 from app.planning.defaults import default_capacity_inputs, default_reimbursement_inputs
 from app.planning.models import PlanningScenario
 from app.planning.schemas import ScenarioKind, ScenarioRun
+from app.planning.service import UnreadableScenario
 from app.programs.access import program_for
 from app.programs.models import Program
 from app.reports.charts import capacity_chart, cash_outstanding_chart
@@ -60,6 +61,13 @@ def _scenario_of(session: SessionDep, program: Program, scenario_id: uuid.UUID) 
     return scenario
 
 
+def _kind_of(scenario: PlanningScenario) -> ScenarioKind:
+    """The scenario's model; a kind no model has cannot be shown as a form (the list page offers its deletion)."""
+    if scenario.kind not in set(ScenarioKind):
+        raise UnreadableScenario(f"this scenario is invalid: unknown scenario kind {str(scenario.kind)[:40]!r}")
+    return ScenarioKind(scenario.kind)
+
+
 def _charts(run: ScenarioRun | None) -> Markup | None:
     if run and run.reimbursement:
         series = [(p.month, p.expected, p.worst_case) for p in run.reimbursement.cash_outstanding]
@@ -74,6 +82,7 @@ def _scenario_page(
     request: Request, principal: Principal, session: SessionDep, program: Program, kind: ScenarioKind, *,
     form: dict[str, str], scenario: PlanningScenario | None = None, errors: dict[str, str] | None = None,
     run: ScenarioRun | None = None, message: dict[str, str] | None = None, status_code: int = 200,
+    problem: str | None = None,
 ) -> HTMLResponse:
     errors = errors or {}
     products = planning_form.row_indices(form, "products.")
@@ -82,7 +91,7 @@ def _scenario_page(
         "method": METHODS[kind], "form": form, "errors": errors,
         "error_summary": [(name, planning_form.field_label(name), text) for name, text in errors.items()],
         "can_edit": kind in _editable_kinds(session, principal, program), "run": run, "chart": _charts(run),
-        "message": message, "products": products, "payers": [p.value for p in PayerName],
+        "message": message, "problem": problem, "products": products, "payers": [p.value for p in PayerName],
         "schedule_rows": {i: planning_form.blank_schedule_rows(form, i) for i in products},
     }
     return render(request, principal, "planning_scenario.html", context, status_code=status_code)
@@ -99,6 +108,7 @@ def planning_page(
     context = {
         "program": program,
         "scenarios": scenarios,
+        "problems": {s.id: service.problem_of(s) for s in scenarios},
         "kind_titles": {k.value: title for k, title in KIND_TITLES.items()},
         "can_create": {k.value: k in editable for k in ScenarioKind},
         "message": {"kind": "ok", "text": f"Scenario “{deleted}” deleted."} if deleted else None,
@@ -151,10 +161,13 @@ def scenario_page(
 ) -> HTMLResponse:
     program = program_for(session, principal.user, program_id)
     scenario = _scenario_of(session, program, scenario_id)
+    kind = _kind_of(scenario)
     message = {"kind": "ok", "text": "Scenario saved."} if saved else None
-    return _scenario_page(request, principal, session, program, ScenarioKind(scenario.kind), scenario=scenario,
-                          form={"name": scenario.name} | planning_form.flatten(scenario.inputs),
-                          run=service.run_scenario(scenario) if run else None, message=message)
+    problem = service.problem_of(scenario)
+    inputs = scenario.inputs if isinstance(scenario.inputs, dict) else {}
+    return _scenario_page(request, principal, session, program, kind, scenario=scenario,
+                          form={"name": scenario.name} | planning_form.flatten(inputs), problem=problem,
+                          run=service.run_scenario(scenario) if run and problem is None else None, message=message)
 
 
 @router.post("/programs/{program_id}/planning/{scenario_id}", response_class=HTMLResponse)
@@ -164,7 +177,7 @@ def update_scenario(
 ) -> Response:
     program = program_for(session, principal.user, program_id)
     scenario = _scenario_of(session, program, scenario_id)
-    return _save(request, principal, session, program, ScenarioKind(scenario.kind), form, scenario)
+    return _save(request, principal, session, program, _kind_of(scenario), form, scenario)
 
 
 @router.post("/programs/{program_id}/planning/{scenario_id}/delete")
@@ -174,7 +187,7 @@ def delete_scenario(
     principal.check_csrf(form.get("csrf_token"))
     program = program_for(session, principal.user, program_id)
     scenario = _scenario_of(session, program, scenario_id)
-    program_for(session, principal.user, program_id, service.EDITORS[ScenarioKind(scenario.kind)])
+    program_for(session, principal.user, program_id, service.editors_of(scenario.kind))
     name = scenario.name
     service.delete_scenario(session, principal.user, program, scenario)
     return RedirectResponse(f"/programs/{program_id}/planning?{urlencode({'deleted': name})}", status_code=303)
