@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     sql_echo: bool = False
     max_upload_bytes: int = 25 * 1024 * 1024
+    max_body_bytes: int = 1024 * 1024  # every request body but an evidence upload (see app/limits.py)
     # Reverse proxies whose X-Forwarded-For/-Proto `gtready serve` believes (addresses or networks, comma
     # separated; "*" for any peer, only where nothing but the proxy can connect). Empty: the socket peer is the
     # client, which is the address login throttling counts by. FORWARDED_ALLOW_IPS is uvicorn's own name for it.

@@ -15,11 +15,13 @@ from app.config import Settings
 from app.db import make_engine
 from app.errors import DomainError, validation_error_response
 from app.evidence.router import router as evidence_router
+from app.limits import BodySizeLimit
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.openapi import docs, install_openapi
 from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
+from app.security_headers import SecurityHeaders
 from app.signoffs.router import router as signoffs_router
 from app.transfer.router import router as transfer_router
 from app.web.accounts import router as web_accounts_router
@@ -51,7 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(RequestValidationError, validation_error_response)
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)  # 413 before any body is read
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeaders)  # outermost of ours: on every response, 413s and error pages included
     app.include_router(probes)
     app.include_router(docs)
     install_openapi(app)

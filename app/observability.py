@@ -120,7 +120,11 @@ def readyz(request: Request) -> JSONResponse:
             connection.execute(text("SELECT 1"))
         current = migrate.is_current(settings, engine)
     except DBAPIError as error:
-        return JSONResponse({"status": "unavailable", "detail": str(error.orig).splitlines()[0]}, status_code=503)
+        # the driver's message names the host, port and database: for the log, not for anyone who asks
+        logger.warning("not ready: database unreachable",
+                       extra={"fields": {"error": (str(error.orig).splitlines() or [""])[0]}})
+        return JSONResponse({"status": "unavailable", "detail": "database unreachable"}, status_code=503)
     if not current:
+        logger.warning("not ready: database schema is not at the code's migration heads")
         return JSONResponse({"status": "unavailable", "detail": "database schema is not current"}, status_code=503)
     return JSONResponse({"status": "ready"})

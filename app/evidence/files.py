@@ -40,12 +40,26 @@ def _megabytes(size: int) -> str:
     return f"{size / (1 << 20):.3g} MB"
 
 
+MAX_NAME = 200  # characters: the stored column holds 255
+MAX_SUFFIX = 10  # ".xlsx" and the like; a longer "extension" is part of the name
+
+
 def safe_name(name: str) -> str:
-    """The file's own name without any path, control characters or leading dots; never empty."""
+    """The file's own name without any path, control characters or leading dots; never empty.
+
+    A long name is shortened in its stem, keeping the extension the type check reads (`sniff`); a name that is only
+    an extension (".pdf") gets a stem.
+    """
     base = re.split(r"[\\/]", name or "")[-1]
-    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
-    base = base.strip().lstrip(".").strip()[:200]
-    return base or "evidence"
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C").strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not (dot and 0 < len(suffix) <= MAX_SUFFIX and suffix.isalnum()):
+        stem, suffix = base, ""
+    stem = stem.strip().lstrip(".").strip() or ("evidence" if suffix or not base else "")
+    if suffix:
+        suffix = "." + suffix
+    stem = stem[: MAX_NAME - len(suffix)].rstrip()
+    return (stem + suffix) if stem else "evidence"
 
 
 def sniff(path: Path, name: str) -> str:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Sequence
 from enum import StrEnum
@@ -64,24 +65,35 @@ def register_rows(
     return header, rows
 
 
-def _cell(value: Any) -> Any:
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+# Characters XML 1.0 (so XLSX) cannot hold: C0 controls but tab, newline and carriage return; DEL; two non-characters
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and CR, may shift it into one)
+FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # with their full-width forms
+
+
+def safe_text(value: str) -> str:
+    """Text a user typed, as an export cell: characters a spreadsheet cannot store dropped, and a would-be formula
+    (CSV/formula injection) made plain text by a leading apostrophe. Every export writer uses it."""
+    text = UNWRITABLE.sub("", value)
+    if text[:1] in FORMULA_STARTS or text.lstrip()[:1] in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
+def _value(value: Any) -> Any:
+    """One export cell: text made safe, times without their (always UTC) zone."""
+    if isinstance(value, str):
+        return safe_text(str(value))  # str(): an enum's plain text
+    if getattr(value, "tzinfo", None) is not None:
         return value.replace(tzinfo=None)  # spreadsheets keep no zone: every time here is UTC, said in the header
     return value
-
-
-def _csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text a user typed (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows([_csv_safe(v) for v in row] for row in rows)
+    writer.writerows([_value(v) for v in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -94,7 +106,7 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_csv_safe(_cell(v)) if isinstance(v, str) else _cell(v) for v in row])
+        sheet.append([_value(v) for v in row])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

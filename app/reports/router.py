@@ -77,6 +77,7 @@ def export_register(
     header, rows = register_rows(session, program_id, register, filters)
     content = to_csv(header, rows) if fmt == Format.CSV else to_xlsx(register.value, header, rows)
     name = f"{program.title[:40].strip().replace(' ', '-').lower()}-{register.value}.{fmt.value}"
-    safe = "".join(ch for ch in name if ch.isalnum() or ch in "-_.") or f"export.{fmt.value}"
+    # ASCII only: a header carries latin-1, and a title in another script made this a 500
+    safe = "".join(ch for ch in name if (ch.isascii() and ch.isalnum()) or ch in "-_.") or f"export.{fmt.value}"
     disposition = f'attachment; filename="{safe}"'
     return Response(content, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
