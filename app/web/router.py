@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from app.auth.service import institution_ids_of
 from app.checklists.router import CatalogDep
+from app.checklists.schema import JURISDICTION_LABELS
 from app.clock import today
 from app.db import SessionDep
 from app.errors import NotFound
@@ -60,15 +61,17 @@ def library_page(
     catalog: CatalogDep,
     product: Annotated[str, Query()] = "",
     care_role: Annotated[str, Query()] = "",
+    jurisdiction: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
     library = catalog.get(library_id, version)
     if library is None:
         raise NotFound(f"library {library_id} {version} not found")
     items = library.items
-    if product or care_role:
+    if product or care_role or jurisdiction:
         products = [product] if product else [p.id for p in library.products]
         roles = [care_role] if care_role else ["hub", "spoke"]
-        keep = {i.id for role in roles for i in library.applicable_items(products, role)}
+        places = [jurisdiction] if jurisdiction else library.jurisdictions
+        keep = {i.id for role in roles for place in places for i in library.applicable_items(products, role, place)}
         items = [i for i in items if i.id in keep]
     context = {
         "nav": "libraries",
@@ -76,6 +79,8 @@ def library_page(
         "items": items,
         "product_filter": product,
         "care_role": care_role,
+        "jurisdiction": jurisdiction,
+        "jurisdiction_labels": JURISDICTION_LABELS,
         "overdue_reviews": library.overdue_reviews(today()),
     }
     return render(request, principal, "library.html", context)

@@ -249,3 +249,15 @@ def test_export_and_import_carry_the_jurisdiction(
         engine.dispose()
         if db_harness.USE_POSTGRES:
             db_harness.drop_postgres_database(url)
+
+
+def test_the_library_page_filters_by_jurisdiction_and_says_each_items_phase(
+    app: FastAPI, champion: tuple[uuid.UUID, TestClient]
+) -> None:
+    browser = FormClient(app, CHAMPION)
+    eu = browser.get("/libraries/lifecycle/1.1.0?jurisdiction=eu_uk").text
+    assert "PAY-002" in eu and "PAY-001" not in eu
+    everything = browser.get("/libraries/lifecycle/1.1.0").text
+    assert "PAY-001" in everything and "United States only" in everything and "EU / UK only" in everything
+    assert "After dosing" in everything and "Before dosing" in everything
+    assert "Beqvez is discontinued since 2025-02-20 (source: NBDF Beqvez 2025)" in everything
