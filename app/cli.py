@@ -87,7 +87,7 @@ def checklists_validate(path: Annotated[Path, typer.Argument(help="A library fil
     except LibraryError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"{len(error.problems)} problem(s); nothing loaded", err=True)
+        typer.echo(f"{plural(len(error.problems), 'problem')}; nothing loaded", err=True)
         raise typer.Exit(code=1) from None
     for library in libraries:
         items, areas = plural(len(library.items), "item"), plural(len(library.areas), "area")

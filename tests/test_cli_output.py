@@ -1,5 +1,7 @@
-"""`gtready tokens create` for script writers, and counts the CLI prints ("1 page", not "1 pages")."""
+"""What the `gtready` command prints: `tokens create` for script writers, counts in English ("1 page", not
+"1 pages"), and reports written where `git status` stays clean."""
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.config import PROJECT_ROOT, Settings
-from tests.conftest import Team
+from tests.conftest import FIXTURE_CHECKLISTS, Team
 from tests.factories import make_institution, make_user
 
 runner = CliRunner()
@@ -75,3 +77,12 @@ def test_report_written_by_default_leaves_git_status_clean() -> None:
     ignored = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     assert ignored.stdout.split() == written
 
+
+
+def test_validate_says_1_problem_not_1_problems(tmp_path: Path) -> None:
+    target = tmp_path / "mini" / "1.0.0"
+    shutil.copytree(FIXTURE_CHECKLISTS / "mini" / "1.0.0", target)
+    items = target / "items.yaml"
+    items.write_text(items.read_text().replace("signoff_role: finance_lead", "signoff_role: bursar", 1))
+    result = runner.invoke(cli, ["checklists", "validate", str(target)])
+    assert result.exit_code == 1 and result.output.endswith("\n1 problem; nothing loaded\n"), result.output
