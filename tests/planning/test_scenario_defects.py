@@ -253,44 +253,39 @@ def test_the_largest_inputs_accepted_at_save_run(team: Team) -> None:
 RACES = 12
 
 
+def race(app: FastAPI, *requests: tuple[str, str, str, dict[str, Any] | None]) -> list[int]:
+    """Send (token, method, url, json) requests at the same moment, each from its own client; their statuses."""
+    barrier = Barrier(len(requests))
+
+    def send(request: tuple[str, str, str, dict[str, Any] | None]) -> int:
+        token, method, url, body = request
+        with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+            barrier.wait()
+            return client.request(method, url, json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(send, requests))
+
+
 def test_a_change_racing_a_deletion_answers_404_never_500(app: FastAPI, session: Session, team: Team) -> None:
-    tokens = [create_api_token(session, team.people[role], "race")[1] for role in ("champion", "administrator")]
+    champion, admin = (create_api_token(session, team.people[role], "race")[1]
+                       for role in ("champion", "administrator"))
     body = {"name": "Raced", "inputs": defaults(team)["capacity"]}
-    outcomes: list[tuple[int, int]] = []
+    outcomes = []
     for _ in range(RACES):
-        scenario = saved(session, team, ScenarioKind.CAPACITY)
-        barrier = Barrier(2)
-
-        def change(token: str, scenario_id: Any = scenario.id) -> int:
-            with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-                barrier.wait()
-                return client.put(f"/api/scenarios/{scenario_id}/capacity", json=body).status_code
-
-        def delete(token: str, scenario_id: Any = scenario.id) -> int:
-            with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-                barrier.wait()
-                return client.delete(f"/api/scenarios/{scenario_id}").status_code
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            put, deleted = pool.submit(change, tokens[0]), pool.submit(delete, tokens[1])
-            outcomes.append((put.result(), deleted.result()))
+        url = f"/api/scenarios/{saved(session, team, ScenarioKind.CAPACITY).id}"
+        outcomes.append(race(app, (champion, "PUT", f"{url}/capacity", body), (admin, "DELETE", url, None)))
     assert all(put in (200, 404) and deleted == 204 for put, deleted in outcomes), outcomes
     assert team.clients["viewer"].get(team.url("/scenarios")).json() == []
     assert team.clients["administrator"].get("/api/audit/verify").json()["valid"] is True
 
 
 def test_two_deletions_racing_answer_204_and_404(app: FastAPI, session: Session, team: Team) -> None:
-    tokens = [create_api_token(session, team.people[role], "race")[1] for role in ("champion", "administrator")]
-    outcomes: list[list[int]] = []
+    champion, admin = (create_api_token(session, team.people[role], "race")[1]
+                       for role in ("champion", "administrator"))
+    outcomes = []
     for _ in range(RACES):
-        scenario = saved(session, team, ScenarioKind.CAPACITY)
-        barrier = Barrier(2)
-
-        def delete(token: str, scenario_id: Any = scenario.id) -> int:
-            with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
-                barrier.wait()
-                return client.delete(f"/api/scenarios/{scenario_id}").status_code
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            outcomes.append(sorted(pool.map(delete, tokens)))
-    assert all(codes in ([204, 404], [404, 204]) for codes in outcomes), outcomes
+        url = f"/api/scenarios/{saved(session, team, ScenarioKind.CAPACITY).id}"
+        outcomes.append(sorted(race(app, (champion, "DELETE", url, None), (admin, "DELETE", url, None))))
+    assert all(codes == [204, 404] for codes in outcomes), outcomes
+    assert team.clients["administrator"].get("/api/audit/verify").json()["valid"] is True
