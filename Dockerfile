@@ -1,6 +1,7 @@
 FROM python:3.11-slim-bookworm
-# WeasyPrint renders with Pango.
+# WeasyPrint renders with Pango; reports draw Chinese, Japanese, Korean and emoji with the Noto system fonts.
 RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        fontconfig fonts-noto-cjk fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/gtready
 COPY pyproject.toml README.md alembic.ini ./

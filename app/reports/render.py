@@ -1,4 +1,8 @@
-"""Report data → Jinja2 → HTML → PDF (WeasyPrint), fetching nothing but the packaged template assets."""
+"""Report data → Jinja2 → HTML → PDF (WeasyPrint), fetching nothing but the packaged template assets.
+
+Chinese, Japanese, Korean and emoji come from system fonts (Debian fonts-noto-cjk, fonts-noto-color-emoji) that
+Pango finds by family name through fontconfig, as report.css names them: they never pass through the URL fetcher,
+which therefore still serves only the templates folder."""
 
 import io
 from pathlib import Path
