@@ -1,6 +1,6 @@
 """The application factory: routers, error handlers, shared resources. Nothing else."""
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
@@ -15,9 +15,12 @@ from app.config import Settings
 from app.db import make_engine
 from app.errors import DomainError, validation_error_response
 from app.evidence.router import router as evidence_router
+from app.json_bodies import refuse_coerced_json
 from app.limits import BodySizeLimit
+from app.methods import AllowedMethods
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.openapi import docs, install_openapi
+from app.openapi_answers import document_answers
 from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
@@ -45,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Readiness tracking and PDF readiness reports for commercial gene therapy programs.",
         docs_url=None,  # served by app.openapi.docs from vendored assets, so /docs needs no CDN
         redoc_url=None,
+        dependencies=[Depends(refuse_coerced_json)],  # a JSON body's numbers are JSON numbers, its flags booleans
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(RequestValidationError, validation_error_response)
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_middleware(AllowedMethods)  # inside RequestIdMiddleware, so its 405s carry a request id too
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes)  # 413 before any body is read
     app.add_middleware(RequestIdMiddleware)
@@ -60,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(probes)
     app.include_router(docs)
     install_openapi(app)
+    document_answers(app)  # after install_openapi: adds each operation's errors to its document
     app.include_router(libraries_router)
     app.include_router(auth_router)
     app.include_router(programs_router)

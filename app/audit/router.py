@@ -1,7 +1,6 @@
 """Read a program's audit trail; verify the whole chain; read its head."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -17,12 +16,15 @@ from app.db import SessionDep
 from app.errors import Forbidden, NotFound
 from app.pagination import Page, PageDep
 from app.programs.access import PROGRAM_MANAGERS, program_for
-from app.text import ItemKey
+from app.text import IsoDateTime, ItemKey
 
 router = APIRouter(prefix="/api", tags=["audit"])
 
 
-@router.get("/programs/{program_id}/audit", response_model=Page[AuditEventRead])
+@router.get(
+    "/programs/{program_id}/audit", response_model=Page[AuditEventRead],
+    responses={403: {"description": "Only champions and administrators read the audit trail"}},
+)
 def program_audit(
     program_id: uuid.UUID,
     user: CurrentUser,
@@ -30,8 +32,8 @@ def program_audit(
     page: PageDep,
     item: Annotated[ItemKey | None, Query(description="Only events about this item")] = None,
     actor_id: Annotated[uuid.UUID | None, Query(description="Only events by this person")] = None,
-    since: Annotated[datetime | None, Query()] = None,
-    until: Annotated[datetime | None, Query()] = None,
+    since: Annotated[IsoDateTime | None, Query()] = None,
+    until: Annotated[IsoDateTime | None, Query()] = None,
 ) -> Page[AuditEventRead]:
     """A program's audit trail, newest first (champions and administrators)."""
     program_for(session, user, program_id, PROGRAM_MANAGERS)
@@ -41,12 +43,16 @@ def program_audit(
     return Page(items=[AuditEventRead.model_validate(e) for e in events], total=total, **page.model_dump())
 
 
-@router.get("/audit/verify", response_model=ChainVerification)
+@router.get(
+    "/audit/verify", response_model=ChainVerification,
+    responses={403: {"description": "Only champions and administrators (of some institution) verify the chain"}},
+)
 def verify(
     user: CurrentUser,
     session: SessionDep,
     expect_head: Annotated[str | None, Query(
-        pattern=r"^\d+:[0-9a-fA-F]{64}$", description="A head kept elsewhere (SEQ:HASH, from GET /api/audit/head)"
+        pattern=r"^[1-9][0-9]*:[0-9a-fA-F]{64}$",
+        description="A head kept elsewhere (SEQ:HASH, from GET /api/audit/head)"
     )] = None,
 ) -> ChainVerification:
     """Recompute the hash chain and hold it to its checkpoints, the report snapshots' heads and `expect_head`;

@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from app.auth.roles import Role
 from app.text import Name, Text
 
-Email = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Constraints stacked on Text after its validator lose their pattern in the JSON schema; so a plain string whose
+# pattern also refuses NUL, and the document shows the rule the API applies.
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")
+]
 
 
 class LoginRequest(BaseModel):

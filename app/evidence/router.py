@@ -1,7 +1,6 @@
 """Upload, list, download and remove evidence files."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -13,10 +12,17 @@ from app.db import SessionDep
 from app.evidence import service
 from app.evidence.files import LocalStorage
 from app.evidence.schemas import EvidenceRead
+from app.openapi_answers import response_headers
 from app.programs.access import item_for_change, program_for
-from app.text import ItemKey, Slug
+from app.text import IsoDate, ItemKey, Slug
 
 router = APIRouter(prefix="/api", tags=["evidence"])
+# The types app.evidence.files.sniff accepts; a download answers with the one its content was checked to be.
+DOWNLOAD_TYPES = (
+    "application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 
 def storage_of(request: Request) -> LocalStorage:
@@ -37,7 +43,7 @@ def upload(
     session: SessionDep,
     file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, DOCX, XLSX, CSV or plain text")],
     kind: Annotated[Slug, Form(description="One of the item's expected evidence kinds, or 'other'")],
-    expires_on: Annotated[date | None, Form()] = None,
+    expires_on: Annotated[IsoDate | None, Form()] = None,
 ) -> EvidenceRead:
     item = item_for_change(session, user, program_id, key)
     program = program_for(session, user, program_id)
@@ -58,7 +64,13 @@ def evidence_index(
     return [EvidenceRead.model_validate(e) for e in rows if item is None or e.item_key == item]
 
 
-@router.get("/evidence/{evidence_id}/download", response_class=FileResponse)
+@router.get(
+    "/evidence/{evidence_id}/download", response_class=FileResponse,
+    responses={200: {
+        "content": {media: {} for media in DOWNLOAD_TYPES},
+        "headers": response_headers("Content-Disposition"),
+    }},
+)
 def download(request: Request, evidence_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> FileResponse:
     """The file itself, always as an attachment, with the type its content was checked to be."""
     evidence = service.get_evidence(session, evidence_id)
@@ -76,7 +88,10 @@ def download(request: Request, evidence_id: uuid.UUID, user: CurrentUser, sessio
     )
 
 
-@router.delete("/evidence/{evidence_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/evidence/{evidence_id}", status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "Already removed"}},
+)
 def remove(evidence_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> None:
     evidence = service.get_evidence(session, evidence_id)
     item_for_change(session, user, evidence.program_id, evidence.item_key)

@@ -1,5 +1,6 @@
 """Institutions, programs, items and readiness over HTTP. Thin: parse, call the service, shape the answer."""
 
+import re
 import uuid
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from app.checklists.router import CatalogDep
 from app.checklists.schema import SEMVER_PATTERN
 from app.db import SessionDep
 from app.errors import Forbidden, Invalid
+from app.openapi_answers import response_headers
 from app.pagination import Page, PageDep
 from app.planning.service import planning_status
 from app.programs import readiness as readiness_service
@@ -44,17 +46,27 @@ def json_response(model: BaseModel, headers: dict[str, str] | None = None) -> Re
     return Response(model.model_dump_json(), media_type="application/json", headers=headers)
 
 
-def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+IF_MATCH = r'^(W/)?"?[0-9]+"?$'  # ASCII digits: str.isdigit() also takes "²", which int() refused with a 500
+
+
+def parse_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description='The item\'s ETag, e.g. "3"', json_schema_extra={"pattern": IF_MATCH}),
+    ] = None,
+) -> int | None:
     """The item version a client based its change on, from `If-Match: "7"` (weak tags accepted)."""
     if if_match is None:
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if re.fullmatch(IF_MATCH, if_match.strip()) is None:
         raise Invalid("expected the item's ETag, e.g. \"3\"", field="If-Match", location="header")
-    return int(tag)
+    return int(if_match.strip().removeprefix("W/").strip('"'))
 
 
-@router.post("/institutions", status_code=status.HTTP_201_CREATED, response_model=InstitutionRead)
+@router.post(
+    "/institutions", status_code=status.HTTP_201_CREATED, response_model=InstitutionRead,
+    responses={409: {"description": "An institution of that name exists"}},
+)
 def create_institution(body: InstitutionCreate, user: CurrentUser, session: SessionDep) -> InstitutionRead:
     """Site set-up: only a superuser creates institutions (and then grants their administrators)."""
     if not user.is_superuser:
@@ -117,7 +129,8 @@ def list_items(
     return json_response(Page[ItemRead](items=items, total=total, **page.model_dump()))
 
 
-@router.get("/programs/{program_id}/items/{key}", response_model=ItemRead)
+@router.get("/programs/{program_id}/items/{key}", response_model=ItemRead,
+            responses={200: {"headers": response_headers("ETag")}})
 def read_item(program_id: uuid.UUID, key: ItemKey, user: CurrentUser, session: SessionDep) -> Response:
     program_for(session, user, program_id)
     item = service.read_item(session, program_id, key)
@@ -127,7 +140,10 @@ def read_item(program_id: uuid.UUID, key: ItemKey, user: CurrentUser, session: S
 @router.patch(
     "/programs/{program_id}/items/{key}",
     response_model=ItemRead,
-    responses={409: {"description": "Stale version or a transition the item's state forbids"}},
+    responses={
+        200: {"headers": response_headers("ETag")},
+        409: {"description": "Stale version or a transition the item's state forbids"},
+    },
 )
 def update_item(
     program_id: uuid.UUID,

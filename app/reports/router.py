@@ -9,6 +9,7 @@ from app.auth.deps import CurrentUser
 from app.auth.permissions import require_member
 from app.checklists.router import CatalogDep
 from app.db import SessionDep
+from app.openapi_answers import response_headers
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.programs.schemas import ItemFilters
 from app.reports import service
@@ -19,7 +20,10 @@ router = APIRouter(prefix="/api", tags=["reports"])
 NUMBER = r"^GTR-\d{4}-\d{6}$"
 
 
-@router.post("/programs/{program_id}/reports", status_code=status.HTTP_201_CREATED, response_model=ReportRead)
+@router.post(
+    "/programs/{program_id}/reports", status_code=status.HTTP_201_CREATED, response_model=ReportRead,
+    responses={409: {"description": "No report number could be allocated; try again"}},
+)
 def generate(
     program_id: uuid.UUID, body: ReportRequest, user: CurrentUser, session: SessionDep, catalog: CatalogDep
 ) -> ReportRead:
@@ -46,7 +50,10 @@ def verify(
     return service.verify_report(session, number, data_sha256, viewer=user)
 
 
-@router.get("/reports/{number}/pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+@router.get(
+    "/reports/{number}/pdf", response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "headers": response_headers("Content-Disposition", "ETag")}},
+)
 def download(number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep) -> Response:
     """The stored PDF, exactly as generated."""
     report = service.report_by_number(session, number)
@@ -62,7 +69,12 @@ def download(number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, se
 @router.get(
     "/programs/{program_id}/exports/{register}.{fmt}",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, MEDIA_TYPES[Format.XLSX]: {}}}},
+    responses={
+        200: {
+            "content": {media: {} for media in MEDIA_TYPES.values()},
+            "headers": response_headers("Content-Disposition"),
+        }
+    },
 )
 def export_register(
     program_id: uuid.UUID,

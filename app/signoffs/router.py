@@ -43,7 +43,10 @@ def sign_off(
     return service.signoff_record(session, signoff)
 
 
-@router.post("/signoffs/{signoff_id}/revocation", response_model=SignOffRead)
+@router.post(
+    "/signoffs/{signoff_id}/revocation", response_model=SignOffRead,
+    responses={409: {"description": "Already revoked, or the item changed meanwhile"}},
+)
 def revoke(signoff_id: uuid.UUID, body: RevocationCreate, user: CurrentUser, session: SessionDep) -> SignOffRead:
     """Revoke a signature (its signer or a champion), with a reason. The item returns to done."""
     signoff = service.revoke_signoff(session, user, signoff_id, body.reason)

@@ -12,6 +12,7 @@ from app.auth.deps import CurrentUser
 from app.auth.roles import Role
 from app.db import SessionDep
 from app.evidence.files import CHUNK, LocalStorage
+from app.openapi_answers import response_headers
 from app.programs.access import program_for
 from app.transfer.service import export_program
 
@@ -30,7 +31,11 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
 @router.get(
     "/programs/{program_id}/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={
+        200: {"content": {"application/zip": {}}, "headers": response_headers("Content-Disposition")},
+        403: {"description": "Only the institution's administrators export a program"},
+        409: {"description": "An evidence file is missing from storage or no longer matches its hash"},
+    },
 )
 def export(program_id: uuid.UUID, user: CurrentUser, session: SessionDep, request: Request) -> StreamingResponse:
     """The whole program (items, sign-offs, evidence files, reports, scenarios, people, audit events) as one
