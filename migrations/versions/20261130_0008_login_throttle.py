@@ -1,7 +1,7 @@
 """login throttle: counts per (email, client address), per address and per email replace the per-email failures
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 05:20:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = '0008'
-down_revision: str | Sequence[str] | None = '0006'
+down_revision: str | Sequence[str] | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
