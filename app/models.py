@@ -2,7 +2,10 @@
 
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginThrottle, Membership, User
+from app.calendar.models import CalendarFeed
+from app.comments.models import Comment, CommentMention
 from app.evidence.models import Evidence
+from app.notifications.models import Notification, NotificationSettings
 from app.planning.models import PlanningScenario
 from app.programs.models import Institution, Program, ProgramItem
 from app.reports.models import Report
@@ -13,10 +16,15 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "AuthSession",
+    "CalendarFeed",
+    "Comment",
+    "CommentMention",
     "Evidence",
     "Institution",
     "LoginThrottle",
     "Membership",
+    "Notification",
+    "NotificationSettings",
     "PlanningScenario",
     "Program",
     "ProgramItem",

@@ -64,6 +64,8 @@ class MemberRead(BaseModel):
 class MemberGrant(BaseModel):
     email: Email
     roles: Annotated[list[Role], Field(min_length=1)]
+    full_name: Name | None = Field(default=None, description="For the invitation when the email is not a member "
+                                   "yet; defaults to the part of the email before @ (the person may change it)")
 
 
 class InvitationCreate(BaseModel):
