@@ -8,7 +8,7 @@ from fastapi import APIRouter, Cookie, Request, Response, status
 from app.auth import invitations, service
 from app.auth.deps import SESSION_COOKIE, CurrentPrincipal, CurrentUser
 from app.auth.directory import people_of
-from app.auth.models import Invitation, User
+from app.auth.models import Invitation
 from app.auth.permissions import require_member
 from app.auth.roles import Role
 from app.auth.schemas import (
@@ -27,7 +27,6 @@ from app.auth.schemas import (
 )
 from app.auth.throttle import client_address
 from app.db import SessionDep
-from app.errors import NotFound
 from app.programs.service import get_institution
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -95,27 +94,39 @@ def list_members(institution_id: uuid.UUID, user: CurrentUser, session: SessionD
     ]
 
 
-@router.post("/institutions/{institution_id}/members", response_model=MemberRead)
+@router.post(
+    "/institutions/{institution_id}/members", response_model=MemberRead | InvitationCreated,
+    responses={202: {"model": InvitationCreated, "description": "Not a member: an invitation for them to accept"},
+               409: {"description": "They already hold these roles, or have a pending invitation here"}},
+)
 def grant_member_roles(
-    institution_id: uuid.UUID, body: MemberGrant, user: CurrentUser, session: SessionDep
-) -> MemberRead:
-    """Give an existing user roles in the institution (administrators)."""
+    institution_id: uuid.UUID, body: MemberGrant, request: Request, response: Response, user: CurrentUser,
+    session: SessionDep,
+) -> MemberRead | InvitationCreated:
+    """Give a member of the institution more roles (administrators). Anyone else joins only by accepting an
+    invitation: the answer is then 202 with its link to send, alike whether or not the email has an account."""
     require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
     get_institution(session, institution_id)
-    member = service.user_by_email(session, body.email)
+    member = service.member_with_email(session, institution_id, body.email)
+    if member is None:
+        full_name = body.full_name or body.email.split("@", 1)[0][:200]
+        invitation, token = invitations.create_invitation(
+            session, user, institution_id, body.email, full_name, body.roles
+        )
+        response.status_code = status.HTTP_202_ACCEPTED
+        return InvitationCreated(**invitation_read(invitation).model_dump(), link=invitation_link(request, token))
     roles = service.grant_roles(session, user, institution_id, member, body.roles)
     return MemberRead(user_id=member.id, email=member.email, full_name=member.full_name, roles=sorted(roles))
 
 
 @router.delete("/institutions/{institution_id}/members/{user_id}/roles/{role}", response_model=MemberRead,
-               responses={409: {"description": "The institution's last administrator keeps that role"}})
+               responses={404: {"description": "Not a member of this institution (nothing is said about who)"},
+                          409: {"description": "The institution's last administrator keeps that role"}})
 def revoke_member_role(
     institution_id: uuid.UUID, user_id: uuid.UUID, role: Role, user: CurrentUser, session: SessionDep
 ) -> MemberRead:
     require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
-    member = session.get(User, user_id)
-    if member is None:
-        raise NotFound("member not found")
+    member = service.institution_member(session, institution_id, user_id)
     roles = service.revoke_role(session, user, institution_id, member, role)
     return MemberRead(user_id=member.id, email=member.email, full_name=member.full_name, roles=sorted(roles))
 

@@ -245,10 +245,30 @@ def _administrator_count(session: Session, institution_id: uuid.UUID) -> int:
     return session.scalar(query) or 0
 
 
+def institution_member(session: Session, institution_id: uuid.UUID, user_id: uuid.UUID) -> User:
+    """A person holding some role in the institution. Anyone else is "not found", exactly like an id that does
+    not exist: an administrator learns nothing about people outside their institution."""
+    member = session.scalars(
+        select(User).join(Membership, col(Membership.user_id) == User.id)
+        .where(col(User.id) == user_id, col(Membership.institution_id) == institution_id)
+    ).first()
+    if member is None:
+        raise NotFound("member not found")
+    return member
+
+
+def member_with_email(session: Session, institution_id: uuid.UUID, email: str) -> User | None:
+    """The member of the institution with this email; `None` for everyone else, account or not."""
+    return session.scalars(
+        select(User).join(Membership, col(Membership.user_id) == User.id)
+        .where(col(User.email) == normalise_email(email), col(Membership.institution_id) == institution_id)
+    ).first()
+
+
 def revoke_role(session: Session, actor: User, institution_id: uuid.UUID, user: User, role: Role) -> set[Role]:
     held = roles_in(session, user, institution_id)
     if role not in held:
-        raise NotFound(f"{user.email} does not hold the {role.value} role here")
+        raise NotFound(f"this member does not hold the {role.value} role here")
     if role == Role.ADMINISTRATOR and _administrator_count(session, institution_id) <= 1:
         raise Conflict("this is the institution's last administrator; give the role to someone else first")
     session.execute(

@@ -18,7 +18,7 @@ from app.auth.permissions import require_member
 from app.auth.roles import Role
 from app.auth.router import invitation_link
 from app.auth.schemas import InvitationCreate
-from app.auth.service import grant_roles, revoke_role
+from app.auth.service import grant_roles, institution_member, revoke_role
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.programs.models import Institution
@@ -129,7 +129,9 @@ def invite(
     except DomainError as error:  # a pending invitation or the roles already held: about the email
         return _admin_page(request, principal, session, institution, form=form, errors={"email": error.detail},
                            status_code=error.status_code)
-    message = {"kind": "ok", "text": f"Invitation created for {invitation.full_name} ({invitation.email})."}
+    # Worded alike whether or not the email has an account: the page tells nothing about other people.
+    message = {"kind": "ok", "text": f"An invitation was created for {invitation.full_name} ({invitation.email}); "
+                                     "send them this link."}
     return _admin_page(request, principal, session, institution, new_link=invitation_link(request, token),
                        message=message, status_code=201)
 
@@ -164,15 +166,6 @@ def revoke_invitation(
     return RedirectResponse(f"/institutions/{institution.id}/admin?done=revoked", status_code=303)
 
 
-def _member(session: Session, institution_id: uuid.UUID, user_id: uuid.UUID) -> User:
-    member = session.get(User, user_id)
-    if member is None or not session.scalar(select(exists().where(
-        col(Membership.user_id) == user_id, col(Membership.institution_id) == institution_id
-    ))):
-        raise NotFound("member not found")
-    return member
-
-
 @router.post("/institutions/{institution_id}/admin/members/{user_id}/roles")
 def grant_role(
     request: Request, principal: WebPrincipal, institution_id: uuid.UUID, user_id: uuid.UUID,
@@ -180,7 +173,7 @@ def grant_role(
 ) -> Response:
     principal.check_csrf(csrf_token)
     institution = _institution_for_admin(session, principal.user, institution_id)
-    member = _member(session, institution.id, user_id)
+    member = institution_member(session, institution.id, user_id)
     if role not in {r.value for r in Role}:
         message = {"kind": "error", "text": f"Choose a role to give {member.full_name}."}
         return _admin_page(request, principal, session, institution, message=message, status_code=422)
@@ -195,7 +188,7 @@ def remove_role(
 ) -> Response:
     principal.check_csrf(csrf_token)
     institution = _institution_for_admin(session, principal.user, institution_id)
-    member = _member(session, institution.id, user_id)
+    member = institution_member(session, institution.id, user_id)
     try:
         revoke_role(session, principal.user, institution.id, member, role)
     except DomainError as error:

@@ -163,7 +163,8 @@ def test_administrator_invites_an_education_lead_who_joins_and_later_loses_a_rol
     admin.get_by_label("Education lead").check()
     admin.get_by_label("Policy lead").check()
     admin.get_by_role("button", name="Create invitation").click()
-    expect(admin.get_by_role("status")).to_have_text("Invitation created for Noor Haddad (noor@riverside.example).")
+    expect(admin.get_by_role("status")).to_have_text(
+        "An invitation was created for Noor Haddad (noor@riverside.example); send them this link.")
     link = admin.get_by_label("Invitation link", exact=True).input_value()
     assert link.startswith(f"{live_server}/invitations/")
     expect(admin.get_by_role("table", name="Invitations").get_by_role("row", name=re.compile("Noor Haddad"))
