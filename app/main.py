@@ -11,6 +11,7 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
+from app.comments.router import router as comments_router
 from app.config import Settings
 from app.db import make_engine
 from app.errors import DomainError, validation_error_response
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(planning_router)
     app.include_router(transfer_router)
+    app.include_router(comments_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_router)

@@ -1,6 +1,10 @@
-"""Fuzz every API operation from its OpenAPI schema: no 5xx, and every response matches its schema.
+"""Fuzz every API operation from its OpenAPI document with every schemathesis check: no 5xx, every status, media
+type, header and body is one the document declares, 405s name the allowed methods, data the schema forbids is
+refused and data it allows is taken, and authentication is enforced where it is declared.
 
-Generated ids would only ever reach 404s, so path ids are pointed at a real program and item half the time.
+Callers are a site superuser with an API token (so requests reach the rules, not only the 401), and path ids point
+at a real program and item half the time (generated ids would only ever reach 404s). Examples are derandomized
+and few per operation, so the run is the same on every machine and short.
 """
 
 import uuid
@@ -10,33 +14,71 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.core.parameters import ParameterLocation
 from sqlmodel import Session
 
+from app.auth.models import User
+from app.auth.service import create_api_token
 from tests.factories import make_program
+
+load_all_checks()
+EVERY_CHECK = [CHECKS.get_one(name) for name in CHECKS.get_all_names()]
+
+# Rules JSON Schema cannot state, so schema-valid data may rightly get a 422 naming the rule. Only the check that
+# expects every schema-valid request to be taken is left out, and only for these operations.
+DOMAIN_RULES = {
+    # the library and version must be one this deployment ships (the catalog, not the schema, knows which)
+    "POST /api/institutions/{institution_id}/programs",
+    # a library upgrade must go to a newer version than the program's current one
+    "GET /api/programs/{program_id}/library-diff",
+    "POST /api/programs/{program_id}/library-upgrade",
+    # a change names the version it is based on, in If-Match or in the body: one of two places, not expressible
+    "PATCH /api/programs/{program_id}/items/{key}",
+    "POST /api/programs/{program_id}/items/{key}/signoffs",
+    # the evidence kind must be one the item expects
+    "POST /api/programs/{program_id}/items/{key}/evidence",
+    # cross-field rules of the planning models: payer shares sum to 100%, a schedule's to_month after from_month
+    "POST /api/programs/{program_id}/scenarios/reimbursement",
+    "POST /api/programs/{program_id}/scenarios/capacity",
+    "PUT /api/scenarios/{scenario_id}/reimbursement",
+    "PUT /api/scenarios/{scenario_id}/capacity",
+}
 
 
 @pytest.fixture
-def real_ids(app: FastAPI, session: Session) -> dict[str, Any]:
+def real_ids(app: FastAPI, session: Session, superuser: User) -> dict[str, Any]:
     program = make_program(session, app.state.catalog)
-    return {"program_id": str(program.id), "institution_id": str(program.institution_id), "key": "PHARM-001"}
+    _, token = create_api_token(session, superuser, "fuzz")
+    return {
+        "program_id": str(program.id), "institution_id": str(program.institution_id), "key": "PHARM-001",
+        "token": token,
+    }
 
 
 @pytest.fixture
 def api_schema(app: FastAPI, real_ids: dict[str, Any]) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema.config.seed = 20261130
+    # As configuration, not per call: schemathesis then never generates (or negates) the header it replaces.
+    schema.config.update(headers={"Authorization": f"Bearer {real_ids['token']}"})
+    return schema
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors_and_responses_match_schema(case: Any, real_ids: dict[str, Any]) -> None:
-    if case.path_parameters and uuid.uuid5(uuid.NAMESPACE_OID, repr(case.path_parameters)).int % 2:
+@settings(max_examples=4, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_answer_is_one_the_document_declares(case: Any, real_ids: dict[str, Any]) -> None:
+    negated_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
+    if case.path_parameters and not negated_path and uuid.uuid5(uuid.NAMESPACE_OID, repr(case.path_parameters)).int % 2:
         for name in case.path_parameters:
             if name in real_ids:
                 case.path_parameters[name] = real_ids[name]
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import response_schema_conformance
+    excluded = []
+    if case.operation.label in DOMAIN_RULES:
+        from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(checks=EVERY_CHECK, excluded_checks=excluded)

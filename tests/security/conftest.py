@@ -62,6 +62,9 @@ def victim_world(team: Team) -> World:
     def token() -> str:
         return str(champion.get("/api/auth/tokens").json()[0]["id"])
 
+    def comment() -> str:
+        return str(_created(champion.post(team.url("/items/PAY-001/comments"), json={"body": "internal"}))["id"])
+
     return World({
         "institution_id": lambda: str(team.institution.id),
         "program_id": lambda: str(team.program.id),
@@ -72,6 +75,7 @@ def victim_world(team: Team) -> World:
         "scenario_id": scenario,
         "invitation_id": invitation,
         "token_id": token,
+        "comment_id": comment,
         "user_id": lambda: str(team.people["viewer"].id),
         "role": lambda: Role.VIEWER.value,
         # Not records but choices a route also needs: any valid value will do.
@@ -92,6 +96,8 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "ItemUpdate": lambda: {"notes": "changed by another institution", "version": 1},
         "SignOffCreate": lambda: {"password": PASSWORD, "meaning": "approved", "version": 1},
         "RevocationCreate": lambda: {"reason": "revoked by another institution"},
+        "CommentCreate": lambda: {"body": "planted by another institution"},
+        "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
         "MemberGrant": lambda: {"email": "intruder@elsewhere.example", "roles": ["administrator"]},
