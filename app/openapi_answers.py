@@ -41,7 +41,7 @@ ERROR_BODY: dict[str, Any] = {
 }
 
 HEADERS: dict[str, str] = {
-    "ETag": "The item's version, to send back in `If-Match` with a change",
+    "ETag": "The version sent: an item's, to send back in `If-Match` with a change; a report PDF's SHA-256",
     "Content-Disposition": "An attachment, with the file name to save it under",
     "WWW-Authenticate": "The authentication scheme to use (`Bearer`)",
 }
