@@ -36,10 +36,17 @@ async def refuse_coerced_json(request: Request) -> None:
     try:
         adapter.validate_json(body, strict=True)
     except ValidationError as strict:
+        errors = [error for error in strict.errors(include_url=False) if not _whole_number(error)]
+        if not errors:
+            return
         try:
             adapter.validate_json(body)
         except ValueError:  # wrong beyond coercion (or not JSON at all): FastAPI answers that in its turn
             return
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in strict.errors(include_url=False)]
-        ) from None
+        raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in errors]) from None
+
+
+def _whole_number(error: Any) -> bool:
+    """2.0 is an integer to JSON Schema (and to JavaScript, which writes no other kind); strict pydantic says no."""
+    value = error.get("input")
+    return bool(error["type"] == "int_type" and isinstance(value, float) and value.is_integer())

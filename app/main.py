@@ -19,6 +19,7 @@ from app.evidence.router import router as evidence_router
 from app.json_bodies import refuse_coerced_json
 from app.limits import BodySizeLimit
 from app.methods import AllowedMethods
+from app.notifications.router import router as notifications_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.openapi import docs, install_openapi
 from app.openapi_answers import document_answers
@@ -32,6 +33,7 @@ from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
+from app.web.notifications import router as web_notifications_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(planning_router)
     app.include_router(transfer_router)
+    app.include_router(notifications_router)
     app.include_router(comments_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
@@ -87,5 +90,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_library_upgrade_router)
     app.include_router(web_admin_router)
     app.include_router(web_invitations_router)
+    app.include_router(web_notifications_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

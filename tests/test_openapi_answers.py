@@ -93,7 +93,8 @@ def test_a_json_body_value_that_only_passes_by_coercion_is_refused(team: Team, c
         response = champion.patch(team.url("/items/PAY-001"), json={"notes": "x", "version": version})
         assert response.status_code == 422, version
         assert response.json()["detail"][0]["loc"] == ["body", "version"]
-    assert champion.patch(team.url("/items/PAY-001"), json={"notes": "x", "version": 1}).status_code == 200
+    assert champion.patch(team.url("/items/PAY-001"), json={"notes": "x", "version": 1.0}).status_code == 200
+    assert champion.patch(team.url("/items/PAY-001"), json={"notes": "y", "version": 2}).status_code == 200
     defaults = champion.get(team.url("/scenarios/defaults")).json()["capacity"]
     body = {"name": "Baseline", "inputs": {**defaults, "annual_attrition": False}}
     assert champion.post(team.url("/scenarios/capacity"), json=body).status_code == 422
