@@ -2,6 +2,7 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,24 @@ class Settings(BaseSettings):
     # client, which is the address login throttling counts by. FORWARDED_ALLOW_IPS is uvicorn's own name for it.
     trusted_proxies: str = Field(default="", validation_alias=AliasChoices("GTREADY_TRUSTED_PROXIES",
                                                                            "FORWARDED_ALLOW_IPS"))
+
+    # Notifications by email (app/notifications). No SMTP host: in-app notifications only, as before.
+    base_url: str = "http://localhost:8000"  # how links in emails reach the app
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: 25, 587 or 465 by TLS mode
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "gtready <gtready@localhost>"
+    smtp_timeout: float = 30.0
+    secret_key: str = ""  # signs unsubscribe links; empty: a key kept in data_dir/secret_key
+    notify_max_attempts: int = 6  # tries before a notification shows as failed
+    notify_backoff_seconds: float = 60.0  # the first retry's wait; doubled each time
+    worker_interval: float = 60.0
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def evidence_dir(self) -> Path:

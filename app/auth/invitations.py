@@ -29,6 +29,8 @@ from app.auth.service import (
 )
 from app.clock import utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.notifications.models import NotificationKind
+from app.notifications.service import notify_address
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -79,9 +81,11 @@ def _pending_for(session: Session, institution_id: uuid.UUID, email: str) -> Inv
 
 
 def create_invitation(
-    session: Session, actor: User, institution_id: uuid.UUID, email: str, full_name: str, roles: Iterable[Role]
+    session: Session, actor: User, institution_id: uuid.UUID, email: str, full_name: str, roles: Iterable[Role],
+    *, send_email: bool = False,
 ) -> tuple[Invitation, str]:
-    """A pending invitation and its token (returned once, never stored); audited."""
+    """A pending invitation and its token (returned once, never stored); audited. With `send_email` (mail is
+    configured) the link is also emailed to the person; the administrator can still copy it."""
     email = normalise_email(email)
     wanted = sorted(set(roles))
     if not wanted:
@@ -107,6 +111,13 @@ def create_invitation(
         after={"invitation_id": invitation.id, "email": email, "full_name": invitation.full_name,
                "roles": invitation.roles, "expires_at": invitation.expires_at},
     )
+    if send_email:
+        notify_address(
+            session, email, NotificationKind.INVITATION, subject=f"invitation:{invitation.id}",
+            title=f"{actor.full_name} invites you to join gtready", link=invitation_path(token),
+            context={"lines": [f"Roles: {', '.join(Role(r).label for r in invitation.roles)}",
+                               f"The link works once, until {invitation.expires_at:%Y-%m-%d %H:%M} UTC."]},
+        )
     session.commit()
     return invitation, token
 

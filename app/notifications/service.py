@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from app.auth.models import User
+from app.auth.models import Membership, User
 from app.clock import utcnow
 from app.errors import Invalid, NotFound
 from app.notifications.models import (
@@ -183,3 +183,46 @@ def unsubscribe(session: Session, user_id: uuid.UUID, kind: NotificationKind) ->
         .values(state=DeliveryState.IN_APP)
     )
     session.commit()
+
+
+# --- events other domains announce ---------------------------------------------------------------
+
+
+def announce_item_change(
+    session: Session, *, program_id: uuid.UUID, program_title: str, institution_id: uuid.UUID, key: str,
+    title: str, signoff_role: str, changes: dict[str, Any], version: int, actor_id: uuid.UUID | None,
+) -> None:
+    """After an item update (in its transaction): tell a new owner, and, when it was marked done, everyone who
+    may sign it. The person who made the change is not told about their own change. `version` is the item's
+    new version: each change is its own event."""
+    link = f"/programs/{program_id}/items/{key}"
+    context = {"program": program_title, "item_key": key, "item_title": title, "lines": [f"Program: {program_title}"]}
+    owner_id = changes.get("owner_id")
+    if owner_id is not None and owner_id != actor_id:
+        notify(session, owner_id, NotificationKind.ITEM_ASSIGNED, subject=f"item:{key}@{program_id}",
+               threshold=f"v{version}", title=f"{key} {title} is assigned to you", link=link,
+               context=context)
+    if changes.get("status") == "done":
+        signers = session.scalars(
+            select(col(Membership.user_id)).distinct().where(
+                col(Membership.institution_id) == institution_id, col(Membership.role) == signoff_role)
+        ).all()
+        for signer_id in signers:
+            if signer_id != actor_id:
+                notify(session, signer_id, NotificationKind.READY_TO_SIGN, subject=f"item:{key}@{program_id}",
+                       threshold=f"v{version}", title=f"{key} {title} is done and awaits your sign-off", link=link,
+                       context=context)
+
+
+def announce_revocation(
+    session: Session, *, signer_id: uuid.UUID, signoff_id: uuid.UUID, program_id: uuid.UUID, program_title: str,
+    key: str, revoked_by: str, reason: str, actor_id: uuid.UUID,
+) -> None:
+    """Tell a signer their signature was revoked (unless they revoked it themselves)."""
+    if signer_id == actor_id:
+        return
+    notify(session, signer_id, NotificationKind.SIGNOFF_REVOKED, subject=f"signoff:{signoff_id}",
+           title=f"Your sign-off of {key} was revoked by {revoked_by}",
+           link=f"/programs/{program_id}/items/{key}",
+           context={"program": program_title, "item_key": key,
+                    "lines": [f"Program: {program_title}", f"Reason: {reason}"]})

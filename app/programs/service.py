@@ -13,6 +13,7 @@ from app.checklists.loader import Catalog
 from app.checklists.schema import Criticality, ItemDef, Library, ProductDef, ProductStatus
 from app.clock import today, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.notifications.service import announce_item_change
 from app.pagination import PageParams
 from app.programs.models import Institution, ItemStatus, Program, ProgramItem
 from app.programs.rules import TRANSITIONS
@@ -405,6 +406,11 @@ def update_item(
     record_event(
         session, actor, "item.updated", entity="item", entity_key=key, institution_id=program.institution_id,
         program_id=program_id, before={**before, "version": version}, after={**changes, "version": version + 1},
+    )
+    announce_item_change(
+        session, program_id=program_id, program_title=program.title, institution_id=program.institution_id,
+        key=key, title=item.title, signoff_role=item.signoff_role, changes=changes, version=version + 1,
+        actor_id=actor.id if actor else None,
     )
     # Read back inside the transaction: the answer is this change's result, not a later writer's.
     updated = read_item(session, program_id, key)

@@ -21,6 +21,7 @@ from app.clock import today, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.evidence.models import Evidence
 from app.evidence.service import current_evidence, item_evidence
+from app.notifications.service import announce_revocation
 from app.programs.models import ItemStatus, Program, ProgramItem
 from app.programs.rules import add_months, counts_as_complete
 from app.programs.service import DEFINITION_FIELDS, current_state, get_item, get_program
@@ -171,6 +172,11 @@ def revoke_signoff(session: Session, actor: User, signoff_id: uuid.UUID, reason:
         institution_id=program.institution_id, program_id=program.id,
         before={"status": before_status.value, "signoff_id": str(signoff.id), "version": before_version},
         after={"status": status.value, "reason": reason, "version": version},
+    )
+    announce_revocation(
+        session, signer_id=signoff.signer_id, signoff_id=signoff.id, program_id=program.id,
+        program_title=program.title, key=signoff.item_key, revoked_by=actor.full_name, reason=reason,
+        actor_id=actor.id,
     )
     session.commit()
     return signoff

@@ -79,6 +79,7 @@ def _admin_page(
         "nav": "admin", "institution": institution, "members": people_of(session, institution.id),
         "invitations": rows, "roles": list(Role), "form": form or EMPTY_INVITE, "errors": errors or {},
         "new_link": new_link, "message": message, "me": principal.user,
+        "mail_enabled": request.app.state.settings.mail_enabled,
     }
     return render(request, principal, "admin.html", context, status_code=status_code)
 
@@ -118,7 +119,8 @@ def invite(
     try:
         data = InvitationCreate.model_validate(form)
         invitation, token = invitations.create_invitation(
-            session, principal.user, institution.id, data.email, data.full_name, data.roles
+            session, principal.user, institution.id, data.email, data.full_name, data.roles,
+            send_email=request.app.state.settings.mail_enabled,
         )
     except ValidationError as error:
         errors = {str(e["loc"][0]): _plain(e) for e in error.errors()}
