@@ -45,6 +45,7 @@ class Program(SQLModel, table=True):
     library_id: str = Field(max_length=100)
     library_version: str = Field(max_length=32)
     areas: list[dict[str, Any]] = Field(sa_type=JSON)  # [{"id", "title"}], in display order
+    first_patient_target: date | None = None  # the champion's aim for the first dose; the projection warns past it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -17,6 +17,7 @@ from app.errors import Forbidden, Invalid
 from app.openapi_answers import response_headers
 from app.pagination import Page, PageDep
 from app.planning.service import planning_status
+from app.programs import projection as projection_service
 from app.programs import readiness as readiness_service
 from app.programs import service, upgrade
 from app.programs.access import PROGRAM_MANAGERS, item_for_change, program_for
@@ -29,7 +30,9 @@ from app.programs.schemas import (
     LibraryDiff,
     ProgramCreate,
     ProgramRead,
+    Projection,
     Readiness,
+    TargetUpdate,
     UpgradeRequest,
 )
 from app.text import ItemKey
@@ -166,6 +169,26 @@ def read_readiness(program_id: uuid.UUID, user: CurrentUser, session: SessionDep
     summary = readiness_service.readiness(session, program_id)
     summary.planning = planning_status(session, program_id).model_dump()
     return json_response(summary)
+
+
+@router.get("/programs/{program_id}/projection", response_model=Projection)
+def read_projection(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
+    """When the first-patient gate is projected to open, the critical path that sets it, each open item's slack,
+    and the slip past the program's target; recomputed on every read."""
+    program = program_for(session, user, program_id)
+    return json_response(projection_service.first_patient_projection(session, program))
+
+
+@router.put("/programs/{program_id}/target", response_model=ProgramRead)
+def set_target(
+    program_id: uuid.UUID, body: TargetUpdate, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+) -> ProgramRead:
+    """Champions (and administrators) set the first-patient target date the projection is measured against."""
+    program = program_for(session, user, program_id, PROGRAM_MANAGERS)
+    program = projection_service.set_first_patient_target(session, program, body.first_patient_target, actor=user)
+    return ProgramRead.model_validate(program).model_copy(
+        update={"warnings": service.program_warnings(catalog, program)}
+    )
 
 
 @router.get("/programs/{program_id}/library-diff", response_model=LibraryDiff)

@@ -56,6 +56,7 @@ class ProgramRead(BaseModel):
     library_version: str
     areas: list[AreaRef]
     created_at: datetime
+    first_patient_target: date | None = None
     warnings: list[str] = Field(
         default=[], description="Product notices: a product being divested, product facts overdue for review"
     )
@@ -194,3 +195,50 @@ class LibraryDiff(BaseModel):
 
 class UpgradeRequest(BaseModel):
     to_version: Annotated[str, Field(pattern=SEMVER_PATTERN, examples=["1.1.0"])]
+
+
+class ProjectedItem(BaseModel):
+    """One item the first-patient gate waits on, as the projection sees it."""
+
+    key: str
+    title: str
+    area: str
+    criticality: str
+    status: str
+    due_date: date | None
+    finish: date | None = Field(description="Projected finish; null when it depends on an item with no due date")
+    overdue: bool = Field(description="Past its due date and not finished: it finishes today at the earliest")
+    awaiting_signature: bool = Field(description="Done (or lapsed) but not signed: it finishes when signed")
+    slipped_days: int = Field(description="Days its dependencies push it past its own due date")
+    slack_days: int | None = Field(description="Days it can slip before the projected gate date moves")
+    gate_item: bool = Field(description="A blocker: the gate stays closed until it is signed off")
+
+
+class ProjectionReason(BaseModel):
+    key: str
+    title: str
+    reason: str
+
+
+class Projection(BaseModel):
+    program_id: uuid.UUID
+    as_of: date
+    gate_open: bool
+    projected_date: date | None = Field(description="When the first-patient gate opens; null when unknown")
+    reasons: list[ProjectionReason] = Field(description="Why the date is unknown: items the gate waits on with no "
+                                            "due date")
+    critical_path: list[ProjectedItem] = Field(
+        description="From the gate item that opens last back to the item whose own date sets the projection"
+    )
+    items: list[ProjectedItem] = Field(description="Every open item the gate waits on, with its slack")
+    target: date | None
+    slip_days: int | None = Field(description="Days the projection is past the target (0: on time; null: unknown)")
+    moved_by: str | None = Field(description="The item that moved the date past the target (last on the path)")
+    warning: str | None = None
+
+
+class TargetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_patient_target: date | None = Field(description="The date the program aims to dose its first patient; "
+                                              "null clears it")
