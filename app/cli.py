@@ -16,6 +16,7 @@ from app.cli_support import (
     plural,
 )
 from app.config import Settings
+from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
 from app.transfer.cli import export_command, import_command
 
@@ -31,6 +32,8 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(scenarios_cli, name="scenarios")
+cli.add_typer(notify_cli, name="notify")
+cli.command("worker")(worker_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
 
