@@ -129,7 +129,10 @@ def reserve_attempt(session: Session, email: str, client: str) -> Attempt:
     for row in rows:
         forgotten = row.last_failure_at < now - FORGET_AFTER
         counts[row.key] = 0 if forgotten else row.failures
-        if not forgotten and row.next_attempt_at > now:
+        # Only a count past its free attempts makes anyone wait: a simultaneous attempt may have stamped
+        # next_attempt_at with a clock reading a few microseconds later than ours.
+        must_wait = keys[row.key].wait_after(counts[row.key]) > timedelta(0)
+        if must_wait and row.next_attempt_at > now:
             wait = max(wait, row.next_attempt_at - now)
     if wait > timedelta(0):
         session.rollback()
