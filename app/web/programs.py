@@ -17,12 +17,15 @@ from app.errors import Conflict, Invalid
 from app.evidence.service import item_evidence
 from app.pagination import PageParams
 from app.planning.service import planning_status
+from app.programs import projection as projection_service
 from app.programs import readiness as readiness_service
 from app.programs import service
 from app.programs.access import item_for_change, program_for
+from app.programs.models import Program
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
 from app.signoffs.service import signoff_records
 from app.web.session import WebPrincipal, render
+from app.web.timeline import first_patient_timeline
 
 router = APIRouter(include_in_schema=False)
 ALL_ITEMS = PageParams(limit=500, offset=0)
@@ -71,6 +74,7 @@ def program_page(
     except ValidationError:
         filters = ItemFilters()
     items, total = service.list_items(session, program_id, filters, ALL_ITEMS)
+    context |= _projection_context(session, context["program"])
     context |= {
         "readiness": readiness_service.readiness(session, program_id),
         "planning": planning_status(session, program_id),
@@ -80,6 +84,16 @@ def program_page(
         "message": {"kind": "ok", "text": f"Saved {saved}."} if saved else None,
     }
     return render(request, principal, "program.html", context)
+
+
+def _projection_context(session: SessionDep, program: Program) -> dict[str, Any]:
+    """The projection and its timeline; a program whose stored items form a cycle shows why instead of failing."""
+    try:
+        projection = projection_service.first_patient_projection(session, program)
+    except Conflict as error:
+        return {"projection": None, "projection_timeline": None, "projection_problem": error.detail}
+    return {"projection": projection, "projection_timeline": first_patient_timeline(projection),
+            "projection_problem": None}
 
 
 @router.get("/programs/{program_id}/items/{key}", response_class=HTMLResponse)
