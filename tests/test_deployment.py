@@ -22,8 +22,18 @@ def _volume_names(service: dict[str, Any]) -> dict[str, str]:
     return dict(entry.split(":")[:2] for entry in service.get("volumes", []))
 
 
-def test_compose_has_database_migration_app_and_proxy_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"db", "migrate", "app", "proxy"}
+def test_compose_has_database_migration_app_worker_and_proxy_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"db", "migrate", "app", "worker", "proxy"}
+
+
+def test_the_worker_sends_reminders_after_the_migration_sharing_the_apps_data_volume(compose: dict[str, Any]) -> None:
+    worker, app = compose["services"]["worker"], compose["services"]["app"]
+    assert worker["command"] == ["gtready", "worker"]
+    assert worker["environment"]["DATABASE_URL"] == DATABASE_URL
+    assert worker["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert _volume_names(worker) == _volume_names(app)  # the unsubscribe links' key (GTREADY_DATA_DIR/secret_key)
+    assert worker["environment"]["GTREADY_DATA_DIR"] == app["environment"]["GTREADY_DATA_DIR"]
+    assert "ports" not in worker and "expose" not in worker
 
 
 def test_postgres_16_with_a_health_check_on_a_named_volume(compose: dict[str, Any]) -> None:
