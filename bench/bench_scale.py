@@ -123,7 +123,7 @@ class Loaded:
 def _definitions(library: Library, products: list[str], care_role: str, count: int) -> list[dict[str, Any]]:
     """Exactly `count` item definitions: the library's applicable items, then generic ones if it has fewer."""
     rows = [{"key": d.id, **service.item_definition(d)} for d in service.applicable_definitions(
-        library, products, care_role)][:count]
+        library, products, care_role, "us")][:count]
     areas = [area.id for area in library.areas]
     for n in range(count - len(rows)):
         rows.append({"key": f"SCALE-{n:03d}", "area": areas[n % len(areas)], "title": f"Local readiness step {n}",
@@ -213,7 +213,7 @@ def bulk_load(database_url: str, library: Library, programs: int, items: int, se
                 products, care_role = rng.choice(product_sets), rng.choice(("hub", "hub", "spoke"))
                 copiers["programs"].add(
                     id=program, institution_id=institution, title=f"{care_role.title()} program {len(home_programs)}",
-                    products=products, care_role=care_role, library_id=library.id,
+                    products=products, care_role=care_role, jurisdiction="us", library_id=library.id,
                     library_version=library.version, areas=areas, created_at=NOW, updated_at=NOW)
                 audit(staff[Role.CHAMPION], "program.created", entity="program", institution_id=institution,
                       program_id=program, after={"items": items, "care_role": care_role})
