@@ -18,6 +18,7 @@ from app.cli_support import (
 from app.config import Settings
 from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
+from app.programs.cli import projection_command
 from app.transfer.cli import export_command, import_command
 
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
@@ -36,6 +37,7 @@ cli.add_typer(notify_cli, name="notify")
 cli.command("worker")(worker_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
+cli.command("projection")(projection_command)
 
 
 @cli.command()

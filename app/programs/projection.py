@@ -26,10 +26,11 @@ cycle named, never looped over.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from graphlib import CycleError, TopologicalSorter
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -196,17 +197,8 @@ def project(
     )
 
 
-def plan_items(session: Session, program_id: uuid.UUID) -> list[PlanItem]:
-    """The program's current (not retired) items in display order, in one query of only the columns needed."""
-    rows = session.execute(
-        select(
-            col(ProgramItem.key), col(ProgramItem.title), col(ProgramItem.area), col(ProgramItem.criticality),
-            col(ProgramItem.status), col(ProgramItem.due_date), col(ProgramItem.depends_on),
-            col(ProgramItem.completed_at), col(ProgramItem.lapses_on),
-        )
-        .where(col(ProgramItem.program_id) == program_id, ~col(ProgramItem.retired))
-        .order_by(col(ProgramItem.position))
-    ).all()
+def plan_items_of(rows: Iterable[Any]) -> list[PlanItem]:
+    """Plan items from rows that carry the item columns (query rows, or `ItemRead`s a caller already loaded)."""
     return [
         PlanItem(
             key=r.key, title=r.title, area=r.area, criticality=r.criticality, status=r.status, due_date=r.due_date,
@@ -215,7 +207,21 @@ def plan_items(session: Session, program_id: uuid.UUID) -> list[PlanItem]:
             else None,
         )
         for r in rows
+        if not r.retired
     ]
+
+
+def plan_items(session: Session, program_id: uuid.UUID) -> list[PlanItem]:
+    """The program's current (not retired) items in display order, in one query of only the columns needed."""
+    return plan_items_of(session.execute(
+        select(
+            col(ProgramItem.key), col(ProgramItem.title), col(ProgramItem.area), col(ProgramItem.criticality),
+            col(ProgramItem.status), col(ProgramItem.due_date), col(ProgramItem.depends_on),
+            col(ProgramItem.completed_at), col(ProgramItem.lapses_on), col(ProgramItem.retired),
+        )
+        .where(col(ProgramItem.program_id) == program_id, ~col(ProgramItem.retired))
+        .order_by(col(ProgramItem.position))
+    ).all())
 
 
 def first_patient_projection(session: Session, program: Program) -> Projection:

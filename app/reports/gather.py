@@ -4,7 +4,7 @@ All judgement (what is a risk, what changed) happens here, so templates only lay
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -12,9 +12,11 @@ from sqlmodel import Session, col
 from app.audit.service import chain_head
 from app.checklists.loader import Catalog
 from app.checklists.schema import JURISDICTION_LABELS
+from app.errors import Conflict
 from app.evidence.service import program_evidence
 from app.pagination import PageParams
 from app.programs.models import ItemStatus, Program
+from app.programs.projection import plan_items_of, project
 from app.programs.readiness import readiness
 from app.programs.schemas import ItemFilters, ItemRead, Readiness
 from app.programs.service import get_institution, list_items, overdue_review_notices, product_status_notices
@@ -29,6 +31,7 @@ from app.reports.schemas import (
     ReportData,
     ReportItem,
     ReportKind,
+    ReportProjection,
     ReportRisk,
     ReportSignature,
 )
@@ -116,6 +119,21 @@ def _changes(previous: Report | None, summary: Readiness, signed_now: dict[str, 
     )
 
 
+def _projection(program: Program, items: list[ItemRead], on: date) -> ReportProjection | None:
+    """From the items the report already loaded: no query of its own. Stored items forming a dependency cycle
+    leave the line out rather than the whole report."""
+    try:
+        plan = project(program.id, plan_items_of(items), on, program.first_patient_target)
+    except Conflict:
+        return None
+    titles = {item.key: item.title for item in items}
+    return ReportProjection(
+        gate_open=plan.gate_open, projected_date=plan.projected_date, target=plan.target, slip_days=plan.slip_days,
+        moved_by=plan.moved_by, moved_by_title=titles.get(plan.moved_by) if plan.moved_by else None,
+        unknown_because=[r.key for r in plan.reasons],
+    )
+
+
 def gather(
     session: Session,
     catalog: Catalog,
@@ -147,6 +165,7 @@ def gather(
         capacity=capacity,
         audit_head=chain_head(session),
         unreadable_scenarios=unreadable_scenarios,
+        projection=_projection(program, items, now.date()),
         number=number,
         kind=kind,
         generated_at=now,

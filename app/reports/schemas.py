@@ -133,6 +133,18 @@ class UnreadableScenarioSection(BaseModel):
     problem: str
 
 
+class ReportProjection(BaseModel):
+    """The first-patient projection as the report states it in one line."""
+
+    gate_open: bool
+    projected_date: date | None
+    target: date | None
+    slip_days: int | None
+    moved_by: str | None
+    moved_by_title: str | None
+    unknown_because: list[str] = Field(default_factory=list, description="Keys of items without a due date")
+
+
 class ReportData(BaseModel):
     number: str
     kind: ReportKind
@@ -165,6 +177,8 @@ class ReportData(BaseModel):
     overdue_reviews: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
     # left out of the snapshot when empty, so reports stored before the field existed keep their hash
     unreadable_scenarios: list[UnreadableScenarioSection] = Field(default_factory=list, exclude_if=lambda v: not v)
+    # The first-patient projection as of the snapshot; left out when unset, so older reports keep their hash.
+    projection: ReportProjection | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReportRequest(BaseModel):

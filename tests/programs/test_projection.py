@@ -1,6 +1,7 @@
 """The first-patient projection: hand-built dependency graphs (tests/fixtures/projection/plan: a chain
 PHARM-001 -> PHARM-002 -> POL-001 inside a diamond with PHARM-003), read through GET /projection as of 2027-01-04."""
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,10 +12,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, update
 from sqlmodel import Session, col
+from typer.testing import CliRunner
 
 from app import migrate
 from app.auth.models import User
 from app.checklists.loader import LibraryError, load_catalog
+from app.cli import cli
 from app.clock import frozen_at
 from app.config import Settings
 from app.programs.models import Institution, Program, ProgramItem
@@ -283,3 +286,25 @@ def test_migration_0012_adds_the_target_and_comes_down_again(tmp_path: Path) -> 
         engine.dispose()
         if db_harness.USE_POSTGRES:
             db_harness.drop_postgres_database(url)
+
+
+def test_the_cli_prints_the_date_the_critical_path_and_slack(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, session: Session, program: Program
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("GTREADY_CHECKLISTS_DIR", str(settings.checklists_dir))
+    all_due(session, program, PHARM_001={"due_date": date(2027, 1, 10)}, PHARM_003={"due_date": date(2027, 4, 1)})
+    program.first_patient_target = date(2027, 2, 20)
+    session.add(program)
+    session.commit()
+    result = CliRunner().invoke(cli, ["projection", str(program.id)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Projected first-patient date: 2027-04-01 (target 2027-02-20, 40 days late because of PHARM-003)"
+    assert lines[3:5] == ["  PHARM-003  finishes 2027-04-01  due 2027-04-01  Pharmacist competency",
+                          "  POL-001    finishes 2027-04-01  due 2027-02-15 (slips 45 days)  P&T approval"]
+    assert lines[7:] == ["  PHARM-003      0        Pharmacist competency", "  POL-001        0  gate  P&T approval",
+                         "  PHARM-002     59  gate  Preparation SOP written",
+                         "  PHARM-001     81  gate  Storage qualified"]
+    refused = CliRunner().invoke(cli, ["projection", str(uuid.uuid4())])
+    assert refused.exit_code == 1 and refused.output.strip() == "program not found"
