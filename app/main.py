@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.calendar.router import feeds as calendar_feeds_router
+from app.calendar.router import router as calendar_router
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.comments.router import router as comments_router
@@ -18,6 +20,7 @@ from app.errors import DomainError, validation_error_response
 from app.evidence.router import router as evidence_router
 from app.json_bodies import refuse_coerced_json
 from app.limits import BodySizeLimit
+from app.me.router import router as me_router
 from app.methods import AllowedMethods
 from app.notifications.router import router as notifications_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
@@ -33,6 +36,7 @@ from app.web.accounts import router as web_accounts_router
 from app.web.admin import router as web_admin_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
+from app.web.my_work import router as web_my_work_router
 from app.web.notifications import router as web_notifications_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
@@ -80,6 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfer_router)
     app.include_router(notifications_router)
     app.include_router(comments_router)
+    app.include_router(me_router)
+    app.include_router(calendar_router)
+    app.include_router(calendar_feeds_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_router)
@@ -90,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_library_upgrade_router)
     app.include_router(web_admin_router)
     app.include_router(web_invitations_router)
+    app.include_router(web_my_work_router)
     app.include_router(web_notifications_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

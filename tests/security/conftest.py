@@ -62,6 +62,9 @@ def victim_world(team: Team) -> World:
     def token() -> str:
         return str(champion.get("/api/auth/tokens").json()[0]["id"])
 
+    def calendar_feed() -> str:
+        return str(_created(champion.post("/api/me/calendar-feeds", json={}))["id"])
+
     def comment() -> str:
         return str(_created(champion.post(team.url("/items/PAY-001/comments"), json={"body": "internal"}))["id"])
 
@@ -76,6 +79,7 @@ def victim_world(team: Team) -> World:
         "invitation_id": invitation,
         "token_id": token,
         "comment_id": comment,
+        "feed_id": calendar_feed,
         "user_id": lambda: str(team.people["viewer"].id),
         "role": lambda: Role.VIEWER.value,
         # Not records but choices a route also needs: any valid value will do.
@@ -97,6 +101,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "SignOffCreate": lambda: {"password": PASSWORD, "meaning": "approved", "version": 1},
         "RevocationCreate": lambda: {"reason": "revoked by another institution"},
         "CommentCreate": lambda: {"body": "planted by another institution"},
+        "CalendarFeedCreate": lambda: {"program_id": str(team.program.id)},
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
