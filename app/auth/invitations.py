@@ -1,5 +1,6 @@
 """Invitations: an administrator invites a person by email with roles; the person opens a single-use link,
-sets a password and joins. There is no mail server: the administrator copies the link and sends it.
+sets a password and joins. The administrator copies the link and sends it; where mail is configured it is also
+emailed (app/notifications), and the copy kept for that is erased once sent.
 
 The link's token is random and only its SHA-256 is stored, like API tokens. If the email already has an
 account, accepting requires that account's password (so a link alone never takes over an account) and adds

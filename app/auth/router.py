@@ -111,7 +111,8 @@ def grant_member_roles(
     if member is None:
         full_name = body.full_name or body.email.split("@", 1)[0][:200]
         invitation, token = invitations.create_invitation(
-            session, user, institution_id, body.email, full_name, body.roles
+            session, user, institution_id, body.email, full_name, body.roles,
+            send_email=request.app.state.settings.mail_enabled,
         )
         response.status_code = status.HTTP_202_ACCEPTED
         return InvitationCreated(**invitation_read(invitation).model_dump(), link=invitation_link(request, token))
@@ -152,11 +153,13 @@ def invitation_link(request: Request, token: str) -> str:
 def create_invitation(
     institution_id: uuid.UUID, body: InvitationCreate, request: Request, user: CurrentUser, session: SessionDep
 ) -> InvitationCreated:
-    """Invite a person by email with roles (administrators). The link is returned this once; send it yourself."""
+    """Invite a person by email with roles (administrators). The link is returned this once; it is also emailed
+    to them when the deployment sends email."""
     require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
     get_institution(session, institution_id)
     invitation, token = invitations.create_invitation(
-        session, user, institution_id, body.email, body.full_name, body.roles
+        session, user, institution_id, body.email, body.full_name, body.roles,
+        send_email=request.app.state.settings.mail_enabled,
     )
     return InvitationCreated(**invitation_read(invitation).model_dump(), link=invitation_link(request, token))
 

@@ -161,7 +161,8 @@ def digest_reminders(session: Session, on: date) -> list[Reminder]:
     for user_id, context in session.execute(  # each champion's last digest: what "change" is measured from
         select(col(Notification.user_id), col(Notification.context))
         .where(col(Notification.kind) == NotificationKind.DIGEST,
-               col(Notification.user_id).in_(list(institutions)))
+               col(Notification.user_id).in_(list(institutions)),
+               col(Notification.created_at) >= utcnow() - timedelta(days=35))  # a few weeks back is enough
         .order_by(col(Notification.created_at))
     ):
         previous[user_id] = context

@@ -197,3 +197,13 @@ def test_gtready_worker_once_sends_what_is_queued(
     assert result.exit_code == 0, result.output
     assert "sent" in result.output
     assert len(smtp.mailbox.to(team.people["finance_lead"].email)) == 1
+
+
+def test_an_invitation_made_through_the_api_is_emailed_too(team: Team, mailbox: Mailbox, work: Any) -> None:
+    response = team.clients["administrator"].post(
+        f"/api/institutions/{team.institution.id}/invitations",
+        json={"email": "sam@riverside.example", "full_name": "Sam Okafor", "roles": ["viewer"]})
+    assert response.status_code == 201, response.text
+    work()
+    [message] = mailbox.to("sam@riverside.example")
+    assert response.json()["link"].endswith(re.search(r"(/invitations/\S+)", body(message)).group(1))  # type: ignore[union-attr]
