@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 from app.audit.models import AuditEvent
 from app.audit.service import event_hash
 from app.auth.roles import Role
+from app.comments.models import Comment, CommentMention
 from app.errors import Invalid
 from app.evidence.files import CHUNK
 from app.evidence.models import Evidence
@@ -130,6 +131,8 @@ class Contents:
     reports: list[Report]
     scenarios: list[PlanningScenario]
     events: list[AuditEvent]
+    comments: list[Comment]
+    comment_mentions: list[CommentMention]
 
 
 def contents_of(manifest: Manifest) -> Contents:
@@ -143,6 +146,8 @@ def contents_of(manifest: Manifest) -> Contents:
         reports=load_rows(Report, [{**r, "pdf": b""} for r in manifest.reports], "reports"),
         scenarios=load_rows(PlanningScenario, manifest.scenarios, "scenarios"),
         events=load_rows(AuditEvent, manifest.audit_events, "audit_events"),
+        comments=load_rows(Comment, manifest.comments, "comments"),
+        comment_mentions=load_rows(CommentMention, manifest.comment_mentions, "comment_mentions"),
     )
     program_id = contents.program.id
     if contents.program.institution_id != contents.institution.id:
@@ -150,11 +155,19 @@ def contents_of(manifest: Manifest) -> Contents:
     sections: dict[str, Sequence[Any]] = {
         "items": contents.items, "signoffs": contents.signoffs, "evidence": contents.evidence,
         "reports": contents.reports, "scenarios": contents.scenarios, "audit_events": contents.events,
+        "comments": contents.comments,
     }
     for section, rows in sections.items():
         for index, row in enumerate(rows):
             if row.program_id != program_id:
                 raise refused(f"{MANIFEST}: {section}[{index}].program_id is not the program's id", MANIFEST)
+    item_ids, comment_ids = {i.id for i in contents.items}, {c.id for c in contents.comments}
+    for index, comment in enumerate(contents.comments):
+        if comment.item_id not in item_ids:
+            raise refused(f"{MANIFEST}: comments[{index}].item_id names no exported item", MANIFEST)
+    for index, mention in enumerate(contents.comment_mentions):
+        if mention.comment_id not in comment_ids:
+            raise refused(f"{MANIFEST}: comment_mentions[{index}].comment_id names no exported comment", MANIFEST)
     signed = {s.id for s in contents.signoffs}
     for index, revocation in enumerate(contents.revocations):
         if revocation.signoff_id not in signed:

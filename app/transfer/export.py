@@ -14,6 +14,7 @@ from app.audit.models import AuditEvent
 from app.audit.service import event_hash, record_event
 from app.auth.models import Membership, User
 from app.clock import utcnow
+from app.comments.models import Comment, CommentMention
 from app.errors import Conflict, NotFound
 from app.evidence.files import LocalStorage
 from app.evidence.models import Evidence
@@ -79,6 +80,10 @@ def export_program(
     scenarios = rows_of(session, PlanningScenario, col(PlanningScenario.program_id) == of_program,
                       order_by=col(PlanningScenario.created_at))
     events = _checked_events(session, of_program)
+    comments = rows_of(session, Comment, col(Comment.program_id) == of_program,
+                       order_by=col(Comment.created_at))
+    mentions = rows_of(session, CommentMention, col(CommentMention.comment_id).in_([c.id for c in comments]),
+                       order_by=col(CommentMention.id)) if comments else []
     memberships = rows_of(
         session, Membership, col(Membership.institution_id) == institution.id, order_by=col(Membership.created_at)
     )
@@ -86,6 +91,7 @@ def export_program(
         *(m.user_id for m in memberships), *(i.owner_id for i in items), *(s.signer_id for s in signoffs),
         *(r.revoked_by_id for r in revocations), *(e.uploaded_by_id for e in evidence),
         *(r.created_by_id for r in reports), *(e.actor_id for e in events),
+        *(c.author_id for c in comments), *(m.user_id for m in mentions),
     ])
 
     files: dict[str, str] = {}
@@ -122,6 +128,8 @@ def export_program(
         users=[ExportedUser(id=p.id, email=p.email, full_name=p.full_name, is_active=p.is_active) for p in people],
         memberships=[ExportedMembership(user_id=m.user_id, role=m.role, created_at=m.created_at) for m in memberships],
         audit_events=[dump_row(e) for e in events],
+        comments=[dump_row(c) for c in comments],
+        comment_mentions=[dump_row(m) for m in mentions],
         files=files,
     )
     manifest_bytes = json.dumps(manifest.model_dump(mode="json"), indent=1, ensure_ascii=False).encode()

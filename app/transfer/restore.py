@@ -212,6 +212,13 @@ def _write(
         report.pdf = archive.read(report_member(report.pdf_sha256))
     session.add_all(contents.reports)
     session.add_all(contents.scenarios)
+    for comment in contents.comments:
+        comment.author_id = people.optional(comment.author_id)
+    session.add_all(contents.comments)
+    session.flush()
+    for index, mention in enumerate(contents.comment_mentions):
+        mention.user_id = people.required(mention.user_id, f"comment_mentions[{index}].user_id")
+    session.add_all(contents.comment_mentions)
     session.flush()
 
     restored = []

@@ -65,6 +65,9 @@ class Manifest(BaseModel):
     users: list[ExportedUser]
     memberships: list[ExportedMembership]  # every role held in the program's institution
     audit_events: list[Row]  # the program's events in chain order, with their original seq, prev_hash and hash
+    # Every version of every comment, and whom each version mentions (absent from archives made before comments).
+    comments: list[Row] = []
+    comment_mentions: list[Row] = []
     files: dict[str, str] = Field(description="archive member name -> SHA-256 of its bytes")
 
 
