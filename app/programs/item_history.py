@@ -36,7 +36,8 @@ def _words(action: str, key: str, before: dict[str, Any], after: dict[str, Any],
             lapsed = " (its sign-off lapsed)" if after.get("signature_lapsed") else ""
             return f"removed evidence: {before.get('file', '')}{lapsed}"
         case "comment.added":
-            return "commented"
+            body = str(after.get("body", ""))
+            return f"commented: “{body[:117] + '…' if len(body) > 120 else body}”" if body else "commented"
         case "comment.edited":
             return f"edited a comment (version {after.get('version', '?')})"
         case "program.library_upgraded":

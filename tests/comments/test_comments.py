@@ -36,7 +36,8 @@ def test_an_ambiguous_handle_mentions_nobody_but_the_email_does(
     team: Team, session: Session
 ) -> None:
     make_user(session, team.institution, roles=("viewer",), email="pharmacy_lead@annex.example", full_name="Annex")
-    comment = team.clients["champion"].post(team.url(ITEM), json={"body": "@pharmacy_lead and @pharmacy_lead@annex.example"}).json()
+    body = {"body": "@pharmacy_lead and @pharmacy_lead@annex.example"}
+    comment = team.clients["champion"].post(team.url(ITEM), json=body).json()
     assert [m["full_name"] for m in comment["mentions"]] == ["Annex"]
 
 
