@@ -20,13 +20,15 @@ from tests.signoffs.test_signoff_rules import mark_done
 from tests.web.conftest import PASSWORD, login, screenshot
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+AXE_SOURCE = AXE.read_text(encoding="utf-8")
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def pages(team: Team, scenario_id: object) -> list[str]:
     program, institution = team.program.id, team.institution.id
     return [
-        "/", "/queue", "/libraries", f"/libraries/{program_library(team)}", "/programs/new", "/account",
+        "/", "/me", "/notifications", "/queue", "/libraries", f"/libraries/{program_library(team)}", "/programs/new",
+        "/account",
         f"/programs/{program}", f"/programs/{program}/items/PAY-001", f"/programs/{program}/reports",
         f"/programs/{program}/planning", f"/programs/{program}/planning/{scenario_id}?run=1",
         f"/programs/{program}/planning/new/capacity", f"/programs/{program}/library",
@@ -64,7 +66,7 @@ def test_every_page_meets_wcag_aa_rules(
                 path = "/login"
             page.goto(live_server + path)
             page.wait_for_load_state("networkidle")  # htmx has loaded what it loads after the page
-            page.add_script_tag(path=str(AXE))
+            page.evaluate(AXE_SOURCE)  # through the debugging protocol: the page's CSP rightly refuses inline scripts
             result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
             if problems := violations(result):
                 found[f"{path} at {width}px"] = problems
