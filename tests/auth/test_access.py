@@ -48,6 +48,8 @@ VALID_BODIES = {
     ("post", "/api/institutions/{institution_id}/invitations"): {"email": "a@b.org", "full_name": "A B",
                                                                  "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
+    ("put", "/api/programs/{program_id}/target"): {"first_patient_target": "2027-06-30"},
+    ("post", "/api/programs/{program_id}/items/{key}/comments"): {"body": "x"},
     ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {
         "products": [{"product": "hemgenix", "acquisition_cost": 1, "patients_per_year": 1}],
         "payers": {"commercial": {"share": 1, "denial_probability": 0, "partial_payment_probability": 0,

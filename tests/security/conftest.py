@@ -68,6 +68,11 @@ def victim_world(team: Team) -> World:
     def comment() -> str:
         return str(_created(champion.post(team.url("/items/PAY-001/comments"), json={"body": "internal"}))["id"])
 
+    def notification() -> str:
+        mentioned = team.people["policy_lead"]
+        champion.post(team.url("/items/PAY-001/comments"), json={"body": f"please read @{mentioned.email}"})
+        return str(team.clients["policy_lead"].get("/api/me/notifications").json()["items"][0]["id"])
+
     return World({
         "institution_id": lambda: str(team.institution.id),
         "program_id": lambda: str(team.program.id),
@@ -80,6 +85,7 @@ def victim_world(team: Team) -> World:
         "token_id": token,
         "comment_id": comment,
         "feed_id": calendar_feed,
+        "notification_id": notification,
         "user_id": lambda: str(team.people["viewer"].id),
         "role": lambda: Role.VIEWER.value,
         # Not records but choices a route also needs: any valid value will do.
@@ -104,6 +110,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "CalendarFeedCreate": lambda: {"program_id": str(team.program.id)},
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
+        "TargetUpdate": lambda: {"first_patient_target": "2027-06-30"},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
         "MemberGrant": lambda: {"email": "intruder@elsewhere.example", "roles": ["administrator"]},
         "InvitationCreate": lambda: {"email": "spy@elsewhere.example", "full_name": "Spy", "roles": ["champion"]},

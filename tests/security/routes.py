@@ -115,6 +115,8 @@ def _is_model(annotation: Any) -> bool:
 def _annotation_value(annotation: Any) -> Any:
     """A plausible form value for a parameter of this type."""
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _annotation_value(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         return _annotation_value(next(a for a in typing.get_args(annotation) if a is not type(None)))
     if origin is list:
