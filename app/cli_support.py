@@ -31,9 +31,9 @@ def exit_on_domain_error() -> Iterator[None]:
         raise typer.Exit(code=1) from None
 
 
-def plural(count: int, noun: str) -> str:
-    """`1 page`, `2 pages`: counts the CLI prints read as English."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 page`, `2 pages` (`1 person`, `2 people` with the irregular form given): counts read as English."""
+    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
 
 
 def fail(message: str) -> NoReturn:

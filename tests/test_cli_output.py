@@ -86,3 +86,10 @@ def test_validate_says_1_problem_not_1_problems(tmp_path: Path) -> None:
     items.write_text(items.read_text().replace("signoff_role: finance_lead", "signoff_role: bursar", 1))
     result = runner.invoke(cli, ["checklists", "validate", str(target)])
     assert result.exit_code == 1 and result.output.endswith("\n1 problem; nothing loaded\n"), result.output
+
+
+def test_counts_read_as_english_irregular_plurals_included() -> None:
+    from app.cli_support import plural
+
+    assert [plural(1, "report"), plural(2, "report"), plural(0, "sign-off")] == ["1 report", "2 reports", "0 sign-offs"]
+    assert [plural(1, "person", "people"), plural(8, "person", "people")] == ["1 person", "8 people"]

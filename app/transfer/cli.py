@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from app.cli_support import exit_on_domain_error, open_session
+from app.cli_support import exit_on_domain_error, open_session, plural
 from app.config import Settings
 from app.errors import DomainError
+from app.transfer.common import TransferCounts
 
 
 def export_command(
@@ -38,10 +39,8 @@ def export_command(
             raise typer.Exit(code=1) from None
     os.replace(partial, out)
     typer.echo(
-        f"exported '{summary.title}' ({summary.program_id}) to {out}: {summary.items} items, "
-        f"{summary.signoffs} sign-offs, {summary.evidence_files} evidence files, {summary.reports} reports, "
-        f"{summary.scenarios} scenarios, {summary.audit_events} audit events, {summary.users} people "
-        f"(manifest SHA-256 {summary.manifest_sha256})"
+        f"exported '{summary.title}' ({summary.program_id}) to {out}: {_contents(summary)}, "
+        f"{plural(summary.users, 'person', 'people')} (manifest SHA-256 {summary.manifest_sha256})"
     )
 
 
@@ -61,11 +60,18 @@ def import_command(
     where = "new institution" if summary.institution_created else "institution"
     typer.echo(
         f"imported '{summary.title}' ({summary.program_id}) into {where} '{summary.institution}': "
-        f"{summary.items} items, {summary.signoffs} sign-offs, {summary.evidence_files} evidence files, "
-        f"{summary.reports} reports, {summary.scenarios} scenarios, {summary.audit_events} audit events restored"
+        f"{_contents(summary)} restored"
     )
     if summary.users_created:
         typer.echo(f"people created without a password (they cannot log in until one is set): "
                    f"{', '.join(summary.users_created)}")
     if summary.users_linked:
         typer.echo(f"people linked to existing accounts: {', '.join(summary.users_linked)}")
+
+
+def _contents(summary: TransferCounts) -> str:
+    return ", ".join([
+        plural(summary.items, "item"), plural(summary.signoffs, "sign-off"),
+        plural(summary.evidence_files, "evidence file"), plural(summary.reports, "report"),
+        plural(summary.scenarios, "scenario"), plural(summary.audit_events, "audit event"),
+    ])

@@ -50,11 +50,13 @@ def test_export_then_import_on_another_server(
     assert exported.exit_code == 0, exported.output
     assert f"exported 'Commercial gene therapy for hemophilia B' ({program_id}) to {archive}" in exported.output
     assert sorted(p.name for p in archive.parent.iterdir()) == ["demo.gtready.zip"]  # no partial file left
+    assert not re.search(r"\b1 (people|[a-z-]+s)\b", exported.output), exported.output  # "1 report", not "1 reports"
 
     use(monkeypatch, target, tmp_path / "target-data")
     imported = runner.invoke(cli, ["import", str(archive)])
     assert imported.exit_code == 0, imported.output
     assert "into new institution 'Riverside University Hospital'" in imported.output
+    assert not re.search(r"\b1 (people|[a-z-]+s)\b", imported.output), imported.output
     assert "people created without a password" in imported.output and "champion@riverside.example" in imported.output
     verified = runner.invoke(cli, ["audit", "verify"])
     assert verified.exit_code == 0 and "audit chain intact" in verified.output
