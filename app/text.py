@@ -16,13 +16,14 @@ def _no_nul(value: str) -> str:
 
 # The refusal as the OpenAPI document states it, so a client (or a fuzzer) knows NUL is not text here.
 NO_NUL = Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
-Text = Annotated[str, AfterValidator(_no_nul), NO_NUL]
+NoNul = AfterValidator(_no_nul)
+Text = Annotated[str, NoNul, NO_NUL]
 # A name is stripped first, so it needs one character that is not Unicode white space (what stripping removes).
 WHITE_SPACE = r"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NOT_BLANK = Field(json_schema_extra={"pattern": rf"^[^\x00]*[^\x00{WHITE_SPACE}][^\x00]*$"})
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul), NOT_BLANK
-]
+# Stripping and lengths go on the plain string, before NoNul: stacked on Text instead, pydantic checked the length
+# before stripping and took "   " as "" for a required field.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NOT_BLANK]
 # Dates and times in a query or form are ISO 8601 text, as the document's `format` says; pydantic alone would also
 # read "0.5" as half a second after 1970 and "2000-01-01" as a date-time.
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -83,7 +83,9 @@ def test_optional_parameters_and_form_fields_are_never_documented_as_null(anonym
 
 def test_text_fields_document_the_rules_the_api_applies(anonymous: TestClient) -> None:
     schemas = anonymous.get("/openapi.json").json()["components"]["schemas"]
-    assert schemas["RevocationCreate"]["properties"]["reason"]["pattern"] == r"^[^\x00]*$"
+    reason = schemas["RevocationCreate"]["properties"]["reason"]
+    assert reason["pattern"].startswith(r"^[^\x00]*[^\x00\t-\r ")  # no NUL, and something that is not white space
+    assert (reason["minLength"], reason["maxLength"]) == (3, 2000)
     assert "@" in schemas["InvitationCreate"]["properties"]["email"]["pattern"]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.roles import Role
-from app.text import Name, Text
+from app.text import NOT_BLANK, Name, NoNul, Text
 
 # Constraints stacked on Text after its validator lose their pattern in the JSON schema; so a plain string whose
 # pattern also refuses NUL, and the document shows the rule the API applies.
@@ -17,7 +17,7 @@ Email = Annotated[
 
 
 class LoginRequest(BaseModel):
-    email: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254), NoNul, NOT_BLANK]
     password: Annotated[Text, Field(min_length=1, max_length=1000)]
 
 
@@ -36,7 +36,7 @@ class LoginResponse(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul, NOT_BLANK]
 
 
 class TokenRead(BaseModel):
@@ -93,7 +93,7 @@ class InvitationCreated(InvitationRead):
 
 
 class InvitationAccept(BaseModel):
-    token: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NOT_BLANK]
     password: Annotated[Text, Field(min_length=1, max_length=1000, description="A new password (at least 12 "
                                     "characters), or the existing account's password if the email has one")]
     full_name: Name | None = Field(default=None, description="Defaults to the name in the invitation")

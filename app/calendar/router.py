@@ -24,7 +24,8 @@ def list_feeds(user: CurrentUser, session: SessionDep) -> list[CalendarFeedRead]
     return [CalendarFeedRead.model_validate(f) for f in service.feeds_of(session, user)]
 
 
-@router.post("/calendar-feeds", status_code=status.HTTP_201_CREATED, response_model=CalendarFeedCreated)
+@router.post("/calendar-feeds", status_code=status.HTTP_201_CREATED, response_model=CalendarFeedCreated,
+             responses={404: {"description": "The program named does not exist or is another institution's"}})
 def create_feed(
     body: CalendarFeedCreate, request: Request, user: CurrentUser, session: SessionDep
 ) -> CalendarFeedCreated:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from app.checklists.schema import SEMVER_PATTERN, CareRole, Criticality, Jurisdiction
 from app.programs.models import ItemStatus
-from app.text import Name, Slug, Text
+from app.text import NO_NUL, Name, NoNul, Slug, Text
 
 # A computed SQL condition is NULL when its inputs are (no due date): that means "no".
 SqlFlag = Annotated[bool, BeforeValidator(lambda value: bool(value))]
@@ -112,7 +112,9 @@ class ItemUpdate(BaseModel):
     owner_id: uuid.UUID | None = None
     due_date: date | None = None
     notes: Annotated[Text, Field(max_length=10_000)] | None = None
-    na_justification: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    na_justification: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, NO_NUL] | None
+    ) = None
     version: int | None = Field(default=None, description="The item version this change is based on (or If-Match)")
 
 

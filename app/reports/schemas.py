@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.audit.schemas import AuditHead
-from app.text import Text
+from app.text import NO_NUL, NoNul
 
 
 class ReportKind(StrEnum):
@@ -183,7 +183,7 @@ class ReportData(BaseModel):
 
 class ReportRequest(BaseModel):
     kind: ReportKind = ReportKind.FULL
-    prepared_for: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+    prepared_for: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul, NO_NUL] = Field(
         default="Gene therapy program steering committee"
     )
 

@@ -7,18 +7,18 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.signoffs.models import Meaning
-from app.text import Text
+from app.text import NO_NUL, NOT_BLANK, NoNul, Text
 
 
 class SignOffCreate(BaseModel):
     password: Annotated[Text, Field(min_length=1, max_length=1000, description="Your password, re-entered")]
     meaning: Meaning
-    statement: Annotated[Text, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    statement: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, NO_NUL] = ""
     version: int | None = Field(default=None, description="The item version you are signing (or If-Match)")
 
 
 class RevocationCreate(BaseModel):
-    reason: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), NoNul, NOT_BLANK]
 
 
 class RevocationRead(BaseModel):
