@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -153,14 +153,17 @@ def reserve_attempt(session: Session, email: str, client: str) -> Attempt:
 def failed(session: Session, attempt: Attempt) -> None:
     """The password was wrong: the reserved attempt stays counted; stamp when it failed. In the caller's
     transaction, written first, so on SQLite the audit event the caller appends next holds the write lock."""
-    keys = sorted(_keys(attempt.email, attempt.client))
+    keys = _lock_in_key_order(session, _keys(attempt.email, attempt.client))
     session.execute(update(LoginThrottle).where(col(LoginThrottle.key).in_(keys)).values(last_failure_at=utcnow()))
 
 
 def succeeded(session: Session, attempt: Attempt) -> None:
     """The password was right: clear this address's count for the email and take this person's failures back
     from the address and account counts. In the caller's transaction (the caller commits)."""
-    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == attempt.pair_key))
+    _lock_in_key_order(session, _keys(attempt.email, attempt.client))
+    # Reset, never delete: a reservation running at the same moment has already counted on the row existing.
+    session.execute(update(LoginThrottle).where(col(LoginThrottle.key) == attempt.pair_key)
+                    .values(failures=0, next_attempt_at=utcnow()))
     refund = attempt.failures_here
     shared = [k for k in _keys(attempt.email, attempt.client) if k != attempt.pair_key]
     session.execute(
@@ -168,3 +171,15 @@ def succeeded(session: Session, attempt: Attempt) -> None:
         .where(col(LoginThrottle.key).in_(sorted(shared)))
         .values(failures=case((col(LoginThrottle.failures) > refund, col(LoginThrottle.failures) - refund), else_=0))
     )
+
+
+def _lock_in_key_order(session: Session, keys: dict[str, Policy]) -> list[str]:
+    """Lock the rows in the one order `reserve_attempt` uses, before changing them: a statement's own row order
+    is the plan's, and a settling attempt locking pair-then-shared rows deadlocked against a reservation of the
+    same email locking them sorted (PostgreSQL, under the soak test)."""
+    ordered = sorted(keys)
+    session.execute(
+        select(col(LoginThrottle.key)).where(col(LoginThrottle.key).in_(ordered)).order_by(col(LoginThrottle.key))
+        .with_for_update()
+    )
+    return ordered
