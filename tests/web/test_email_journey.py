@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlmodel import Session
 
 from tests.factories import make_institution, make_program, make_user
@@ -15,12 +15,7 @@ from tests.factories import make_institution, make_program, make_user
 # The app of this module sends mail through a real SMTP server the test starts (the notifications tests' fixtures).
 from tests.notifications.conftest import BASE_URL, Mailbox, mailbox, settings, smtp, work  # noqa: F401
 from tests.web.conftest import PASSWORD, login
-
-
-def person_page(browser: Browser) -> Page:
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.set_default_timeout(10_000)
-    return page
+from tests.web.test_my_work_journey import person_page
 
 
 def plain_text(message: object) -> str:
