@@ -42,6 +42,22 @@ class Settings(BaseSettings):
     notify_backoff_seconds: float = 60.0  # the first retry's wait; doubled each time
     worker_interval: float = 60.0
 
+    # Single sign-on with OpenID Connect (app/sso). No issuer: local passwords only, as before.
+    oidc_issuer: str = ""  # the issuer, or its discovery URL (…/.well-known/openid-configuration)
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_display_name: str = "single sign-on"  # the login page says "Sign in with <name>"
+    oidc_email_claim: str = "email"
+    oidc_groups_claim: str = "groups"
+    oidc_session_max_age: int = 8 * 3600  # seconds a session started by SSO lasts, whatever else happens
+    oidc_leeway: int = 60  # seconds of clock difference tolerated on the ID token's times
+    oidc_timeout: float = 10.0  # seconds to wait for the provider
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
     @property
     def mail_enabled(self) -> bool:
         return bool(self.smtp_host)

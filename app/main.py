@@ -31,8 +31,10 @@ from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
 from app.security_headers import SecurityHeaders
 from app.signoffs.router import router as signoffs_router
+from app.sso.router import router as sso_router
 from app.transfer.router import router as transfer_router
 from app.web.accounts import router as web_accounts_router
+from app.web.sso import router as web_sso_router
 from app.web.admin import router as web_admin_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(programs_router)
     app.include_router(signoffs_router)
+    app.include_router(sso_router)
     app.include_router(evidence_router)
     app.include_router(audit_router)
     app.include_router(reports_router)
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calendar_feeds_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
+    app.include_router(web_sso_router)
     app.include_router(web_router)
     app.include_router(web_workspace_router)
     app.include_router(web_programs_router)

@@ -10,6 +10,7 @@ from app.planning.models import PlanningScenario
 from app.programs.models import Institution, Program, ProgramItem
 from app.reports.models import Report
 from app.signoffs.models import Revocation, SignOff
+from app.sso.models import SsoGroupRole, SsoIdentity, SsoInstitutionRule, SsoPending, SsoSigningGrant
 
 __all__ = [
     "ApiToken",
@@ -31,5 +32,10 @@ __all__ = [
     "Report",
     "Revocation",
     "SignOff",
+    "SsoGroupRole",
+    "SsoIdentity",
+    "SsoInstitutionRule",
+    "SsoPending",
+    "SsoSigningGrant",
     "User",
 ]

@@ -28,6 +28,7 @@ from app.auth.schemas import (
 from app.auth.throttle import client_address
 from app.db import SessionDep
 from app.programs.service import get_institution
+from app.sso.service import refuse_local_login
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -48,6 +49,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
 def login(body: LoginRequest, request: Request, response: Response, session: SessionDep) -> LoginResponse:
     """Start a browser session (HttpOnly cookie). Scripts should use an API token instead."""
     user = service.authenticate(session, body.email, body.password, client_address(request))
+    refuse_local_login(session, request.app.state.settings, user)  # where the institution requires SSO
     started = service.start_session(session, user)
     set_session_cookie(request, response, started.token)
     return LoginResponse(user=UserRead.model_validate(user), csrf_token=started.csrf_token)

@@ -32,6 +32,7 @@ class SignOff(SQLModel, table=True):
     signed_at: datetime = Field(sa_type=UTCDateTime)
     item_snapshot: dict[str, Any] = Field(sa_type=JSON)  # the item's definition and state as signed
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # [{id, file, kind, sha256}]
+    auth_method: str | None = Field(default=None, max_length=16)  # password | sso; None before it was kept
 
 
 class Revocation(SQLModel, table=True):

@@ -4,17 +4,26 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from app.signoffs.models import Meaning
 from app.text import NO_NUL, NOT_BLANK, NoNul, Text
 
 
 class SignOffCreate(BaseModel):
-    password: Annotated[Text, Field(min_length=1, max_length=1000, description="Your password, re-entered")]
+    password: Annotated[Text, Field(min_length=1, max_length=1000, description="Your password, re-entered")] | None = None
+    signing_grant: Annotated[Text, Field(min_length=1, max_length=200, description=(
+        "Instead of a password, for people who sign in with SSO: a grant from POST /api/sso/signing-grants, "
+        "confirmed at the provider within the last 5 minutes"))] | None = None
     meaning: Meaning
     statement: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, NO_NUL] = ""
     version: int | None = Field(default=None, description="The item version you are signing (or If-Match)")
+
+    @model_validator(mode="after")
+    def proof_of_identity(self) -> "SignOffCreate":
+        if (self.password is None) == (self.signing_grant is None):
+            raise ValueError("send your password, or a signing_grant if you sign in with SSO (one of them)")
+        return self
 
 
 class RevocationCreate(BaseModel):
@@ -40,4 +49,5 @@ class SignOffRead(BaseModel):
     signed_at: datetime
     item_snapshot: dict[str, Any]
     evidence: list[dict[str, Any]]
+    auth_method: str | None = Field(default=None, description="How the signer proved who they were: password | sso")
     revocation: RevocationRead | None = None

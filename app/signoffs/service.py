@@ -18,7 +18,7 @@ from app.auth.permissions import require_member
 from app.auth.roles import Role
 from app.auth.service import check_password
 from app.clock import today, utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from app.evidence.models import Evidence
 from app.evidence.service import current_evidence, item_evidence
 from app.notifications.service import announce_revocation
@@ -27,6 +27,7 @@ from app.programs.rules import add_months, counts_as_complete
 from app.programs.service import DEFINITION_FIELDS, current_state, get_item, get_program
 from app.signoffs.models import Meaning, Revocation, SignOff
 from app.signoffs.schemas import RevocationRead, SignOffRead
+from app.sso.grants import use_signing_grant
 
 
 def _unsigned_dependencies(session: Session, item: ProgramItem) -> list[str]:
@@ -59,7 +60,8 @@ def sign_off_item(
     program: Program,
     key: str,
     *,
-    password: str,
+    password: str | None = None,
+    signing_grant: str | None = None,
     meaning: Meaning,
     statement: str,
     expected_version: int | None,
@@ -68,7 +70,13 @@ def sign_off_item(
     item = get_item(session, program.id, key)
     role = Role(item.signoff_role)
     require_member(session, signer, program.institution_id, [role], superuser_allowed=False, what="program")
-    check_password(session, signer, password)  # throttled and audited like a login
+    if signing_grant is not None:  # people who sign in with SSO re-authenticate at their provider (app/sso)
+        use_signing_grant(session, signer, signing_grant)
+    elif signer.password_hash is None:
+        raise Unauthorized("you sign in without a password: confirm your identity at your provider "
+                           "(POST /api/sso/signing-grants) and send the signing_grant")
+    else:
+        check_password(session, signer, password or "")  # throttled and audited like a login
     if expected_version is None:
         raise Invalid("send the item version you are signing (If-Match header or 'version')", field="version")
     if expected_version != item.version:
@@ -117,6 +125,7 @@ def sign_off_item(
         signed_at=now,
         item_snapshot=snapshot,
         evidence=[{"id": str(e.id), "file": e.original_name, "kind": e.kind, "sha256": e.sha256} for e in evidence],
+        auth_method="sso" if signing_grant is not None else "password",
     )
     session.add(signoff)
     session.flush()

@@ -10,7 +10,8 @@ from app.auth.deps import SESSION_COOKIE
 from app.auth.router import set_session_cookie
 from app.auth.throttle import client_address
 from app.db import SessionDep
-from app.errors import TooManyRequests, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.sso.service import refuse_local_login
 from app.web.session import SameSite, WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +38,11 @@ def login(
     try:
         user = service.authenticate(session, email.replace("\x00", ""), password, client_address(request))
     except (Unauthorized, TooManyRequests) as error:
+        context = {"next": _safe_next(next), "email": email, "error": error.detail}
+        return render(request, None, "login.html", context, status_code=error.status_code)
+    try:
+        refuse_local_login(session, request.app.state.settings, user)  # the institution requires SSO
+    except Forbidden as error:
         context = {"next": _safe_next(next), "email": email, "error": error.detail}
         return render(request, None, "login.html", context, status_code=error.status_code)
     # A fresh session id at every login: a cookie planted before login is never promoted (session fixation).
