@@ -37,8 +37,9 @@ def sign_off(
     """Electronically sign an item off: re-enter your password and say what your signature means."""
     program = program_for(session, user, program_id)
     signoff = service.sign_off_item(
-        session, user, program, key, password=body.password, signing_grant=body.signing_grant, meaning=body.meaning, statement=body.statement,
+        session, user, program, key, password=body.password, meaning=body.meaning, statement=body.statement,
         expected_version=if_match if if_match is not None else body.version,
+        signing_grant=body.signing_grant,
     )
     return service.signoff_record(session, signoff)
 
