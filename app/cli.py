@@ -16,6 +16,7 @@ from app.cli_support import (
     plural,
 )
 from app.config import Settings
+from app.dossier.cli import dossier_command
 from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
 from app.programs.cli import projection_command
@@ -38,6 +39,7 @@ cli.command("worker")(worker_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
 cli.command("projection")(projection_command)
+cli.command("dossier")(dossier_command)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from app.checklists.router import router as libraries_router
 from app.comments.router import router as comments_router
 from app.config import Settings
 from app.db import make_engine
+from app.dossier.router import router as dossier_router
 from app.errors import DomainError, validation_error_response
 from app.evidence.router import router as evidence_router
 from app.json_bodies import refuse_coerced_json
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_router)
     app.include_router(audit_router)
     app.include_router(reports_router)
+    app.include_router(dossier_router)
     app.include_router(planning_router)
     app.include_router(transfer_router)
     app.include_router(notifications_router)

@@ -4,6 +4,7 @@ from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginThrottle, Membership, User
 from app.calendar.models import CalendarFeed
 from app.comments.models import Comment, CommentMention
+from app.dossier.models import SiteDossier
 from app.evidence.models import Evidence
 from app.notifications.models import Notification, NotificationSettings
 from app.planning.models import PlanningScenario
@@ -32,6 +33,7 @@ __all__ = [
     "Report",
     "Revocation",
     "SignOff",
+    "SiteDossier",
     "SsoGroupRole",
     "SsoIdentity",
     "SsoInstitutionRule",
