@@ -83,6 +83,11 @@ def read_yaml(path: Path) -> tuple[YamlSource | None, list[Problem]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(path, None, f"cannot read file: {error}")]
+    return parse_yaml(path, text)
+
+
+def parse_yaml(path: Path, text: str) -> tuple[YamlSource | None, list[Problem]]:
+    """Parse `text` (named `path` in problems); on a syntax error return no source and the problem, with its line."""
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as error:  # a control character; raised before any parsing starts

@@ -14,6 +14,8 @@ from app.checklists.loader import Catalog
 from app.checklists.schema import JURISDICTION_LABELS
 from app.errors import Conflict
 from app.evidence.service import program_evidence
+from app.institution_libraries.catalog import institution_catalog
+from app.packets.service import awaits_committee, effective_definition, in_scope
 from app.pagination import PageParams
 from app.programs.models import ItemStatus, Program
 from app.programs.projection import plan_items_of, project
@@ -23,7 +25,9 @@ from app.programs.service import get_institution, list_items, overdue_review_not
 from app.reports.models import Report
 from app.reports.planning_sections import planning_sections
 from app.reports.schemas import (
+    DecisionRequested,
     EvidenceEntry,
+    PacketSection,
     RegisterEntry,
     ReportArea,
     ReportBlocker,
@@ -134,6 +138,34 @@ def _projection(program: Program, items: list[ItemRead], on: date) -> ReportProj
     )
 
 
+def _packet_scope(
+    session: Session, program: Program, kind: ReportKind, items: list[ItemRead], area_titles: dict[str, str]
+) -> tuple[PacketSection, set[str]]:
+    """The packet's definition in force for the program's institution, what it asks and which item keys it covers."""
+    effective = effective_definition(session, program.institution_id, kind.value)
+    definition = effective.definition
+    included = [i for i in items if in_scope(definition, i.key, i.area, i.criticality, i.signoff_role,
+                                             i.evidence_kinds)]
+    area_ids = {i.area for i in included}
+    section = PacketSection(
+        kind=kind.value, title=definition.title, audience=definition.audience, cover_text=definition.cover_text,
+        definition_number=effective.number, signoff_roles=list(definition.signoff_roles),
+        decisions=list(definition.decisions),
+        decisions_requested=[
+            DecisionRequested(key=i.key, title=i.title, area=area_titles.get(i.area, i.area), status=i.status,
+                              signoff_role=i.signoff_role, owner_name=i.owner_name, due_date=i.due_date)
+            for i in included
+            if awaits_committee(definition, i.status, i.signoff_role)
+        ],
+        included_items=len(included),
+        areas_included=[title for area_id, title in area_titles.items() if area_id in area_ids],
+        evidence_included=definition.evidence,
+        models=[name for name, wanted in (("reimbursement", definition.models.reimbursement),
+                                          ("capacity", definition.models.capacity)) if wanted],
+    )
+    return section, {i.key for i in included}
+
+
 def gather(
     session: Session,
     catalog: Catalog,
@@ -154,13 +186,27 @@ def gather(
     previous = session.scalars(
         select(Report).where(col(Report.program_id) == program.id).order_by(col(Report.created_at).desc()).limit(1)
     ).first()
-    library = catalog.get(program.library_id, program.library_version)
+    own = institution_catalog(session, catalog, program.institution_id)  # shipped libraries and its own uploads
+    library = own.get(program.library_id, program.library_version)
     names = {p.id: p.name for p in library.products} if library else {}
     titles = {item.key: item.title for item in items}
     areas = _area_sections(summary, items, _standing_signatures(records))
     signed_now = {i.key: i.title for a in areas for i in a.items if i.status == ItemStatus.SIGNED_OFF}
     reimbursement, capacity, unreadable_scenarios = planning_sections(session, program.id)
+    register = [r for r in records if r.item_key in titles]
+    evidence_entries = list(evidence)
+    packet = None
+    if kind.is_packet:
+        packet, keys = _packet_scope(session, program, kind, items, {a.id: a.title for a in summary.areas})
+        areas = [a.model_copy(update={"items": [i for i in a.items if i.key in keys]}) for a in areas]
+        areas = [a for a in areas if a.items]
+        register = [r for r in register if r.item_key in keys]
+        evidence_entries = [e for e in evidence_entries if e.item_key in keys] if packet.evidence_included else []
+        reimbursement = reimbursement if "reimbursement" in packet.models else None
+        capacity = capacity if "capacity" in packet.models else None
+        unreadable_scenarios = [u for u in unreadable_scenarios if u.kind in packet.models]
     return ReportData(
+        packet=packet,
         reimbursement=reimbursement,
         capacity=capacity,
         audit_head=chain_head(session),
@@ -195,12 +241,11 @@ def gather(
                 revoked=(f"by {r.revocation.revoked_by_name} on {r.revocation.revoked_at:%Y-%m-%d}: "
                          f"{r.revocation.reason}") if r.revocation else None,
             )
-            for r in records
-            if r.item_key in titles
+            for r in register
         ],
         evidence=[
             EvidenceEntry(item_key=e.item_key, file=e.original_name, kind=e.kind, sha256=e.sha256,
                           uploaded_by=e.uploaded_by_name, uploaded_at=e.uploaded_at, expires_on=e.expires_on)
-            for e in evidence
+            for e in evidence_entries
         ],
     )

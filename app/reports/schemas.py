@@ -12,8 +12,33 @@ from app.text import NO_NUL, NoNul
 
 
 class ReportKind(StrEnum):
+    """The steering committee's full report and executive summary, and a packet per deciding audience (defined
+    as data in report_templates/packets/<kind>.yaml, adaptable per institution)."""
+
     FULL = "full"
     EXECUTIVE = "executive"
+    PT_COMMITTEE = "pt-committee"
+    IBC = "ibc"
+    FINANCE = "finance"
+    MEC = "mec"
+
+    @property
+    def is_packet(self) -> bool:
+        return self not in (ReportKind.FULL, ReportKind.EXECUTIVE)
+
+    @property
+    def label(self) -> str:
+        return REPORT_KIND_LABELS[self]
+
+
+REPORT_KIND_LABELS = {
+    ReportKind.FULL: "Full report",
+    ReportKind.EXECUTIVE: "Executive summary",
+    ReportKind.PT_COMMITTEE: "P&T committee packet",
+    ReportKind.IBC: "Biosafety committee packet",
+    ReportKind.FINANCE: "Finance packet",
+    ReportKind.MEC: "Medical executive committee packet",
+}
 
 
 class ReportSignature(BaseModel):
@@ -145,6 +170,33 @@ class ReportProjection(BaseModel):
     unknown_because: list[str] = Field(default_factory=list, description="Keys of items without a due date")
 
 
+class DecisionRequested(BaseModel):
+    key: str
+    title: str
+    area: str
+    status: str
+    signoff_role: str
+    owner_name: str | None
+    due_date: date | None
+
+
+class PacketSection(BaseModel):
+    """What makes a report a committee packet: its definition as used, and what it asks the committee."""
+
+    kind: str
+    title: str
+    audience: str
+    cover_text: str
+    definition_number: int | None  # the institution's adapted definition; None for the packaged one
+    signoff_roles: list[str]
+    decisions: list[str]
+    decisions_requested: list[DecisionRequested]
+    included_items: int
+    areas_included: list[str]  # titles of the areas with at least one included item
+    evidence_included: bool
+    models: list[str]  # "reimbursement", "capacity"
+
+
 class ReportData(BaseModel):
     number: str
     kind: ReportKind
@@ -179,6 +231,8 @@ class ReportData(BaseModel):
     unreadable_scenarios: list[UnreadableScenarioSection] = Field(default_factory=list, exclude_if=lambda v: not v)
     # The first-patient projection as of the snapshot; left out when unset, so older reports keep their hash.
     projection: ReportProjection | None = Field(default=None, exclude_if=lambda v: v is None)
+    # Set for committee packets only; left out otherwise, so full and executive reports keep their hash.
+    packet: PacketSection | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReportRequest(BaseModel):

@@ -9,7 +9,8 @@ from sqlmodel import Session
 from app.auth.roles import Role
 from tests.conftest import Team
 
-EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0", "register": "items", "fmt": "csv"}
+EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0", "register": "items", "fmt": "csv",
+                  "packet_kind": "ibc"}
 
 
 def test_every_institution_scoped_route_answers_404_to_another_institution(
@@ -48,6 +49,7 @@ VALID_BODIES = {
     ("post", "/api/institutions/{institution_id}/invitations"): {"email": "a@b.org", "full_name": "A B",
                                                                  "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
+    ("put", "/api/institutions/{institution_id}/packets/{packet_kind}"): {"yaml": "kind: ibc"},
     ("put", "/api/programs/{program_id}/target"): {"first_patient_target": "2027-06-30"},
     ("post", "/api/programs/{program_id}/items/{key}/comments"): {"body": "x"},
     ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {

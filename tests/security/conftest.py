@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.auth.roles import Role
 from tests.conftest import PASSWORD, Team
 from tests.factories import make_institution, make_program, make_user
+from tests.packets.examples import MINI_IBC
 from tests.security.routes import World
 from tests.signoffs.test_signoff_rules import mark_done
 
@@ -93,6 +94,7 @@ def victim_world(team: Team) -> World:
         "fmt": lambda: "csv",
         "kind": lambda: "reimbursement",
         "to_version": lambda: "1.1.0",
+        "packet_kind": lambda: "ibc",
     })
 
 
@@ -110,6 +112,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "CalendarFeedCreate": lambda: {"program_id": str(team.program.id)},
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
+        "PacketDefinitionUpload": lambda: {"yaml": MINI_IBC},
         "TargetUpdate": lambda: {"first_patient_target": "2027-06-30"},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
         "MemberGrant": lambda: {"email": "intruder@elsewhere.example", "roles": ["administrator"]},
