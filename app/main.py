@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.branding.router import router as branding_router
 from app.calendar.router import feeds as calendar_feeds_router
 from app.calendar.router import router as calendar_router
 from app.checklists.loader import load_catalog
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evidence_router)
     app.include_router(audit_router)
     app.include_router(reports_router)
+    app.include_router(branding_router)
     app.include_router(dossier_router)
     app.include_router(planning_router)
     app.include_router(transfer_router)

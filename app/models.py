@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginThrottle, Membership, User
+from app.branding.models import InstitutionBranding
 from app.calendar.models import CalendarFeed
 from app.comments.models import Comment, CommentMention
 from app.dossier.models import SiteDossier
@@ -23,6 +24,7 @@ __all__ = [
     "CommentMention",
     "Evidence",
     "Institution",
+    "InstitutionBranding",
     "LoginThrottle",
     "Membership",
     "Notification",

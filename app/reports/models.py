@@ -28,3 +28,9 @@ class Report(SQLModel, table=True):
     pdf: bytes = Field(sa_type=LargeBinary)
     pdf_sha256: str = Field(max_length=64)
     pages: int
+    # Every report starts as a draft (its PDF watermarked DRAFT); a champion marks it final, which re-renders the PDF
+    # from the same snapshot without the watermark and keeps the draft PDF's hash.
+    finalised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finalised_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    finalised_by_name: str | None = Field(default=None, max_length=200)
+    draft_pdf_sha256: str | None = Field(default=None, max_length=64)

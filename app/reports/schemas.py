@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from app.audit.schemas import AuditHead
+from app.branding.schemas import ReportBranding
 from app.text import NO_NUL, NoNul
 
 
@@ -231,6 +232,8 @@ class ReportData(BaseModel):
     unreadable_scenarios: list[UnreadableScenarioSection] = Field(default_factory=list, exclude_if=lambda v: not v)
     # The first-patient projection as of the snapshot; left out when unset, so older reports keep their hash.
     projection: ReportProjection | None = Field(default=None, exclude_if=lambda v: v is None)
+    # The institution's logo, name line and colours as generated (app/branding); left out when none was set.
+    branding: ReportBranding | None = Field(default=None, exclude_if=lambda v: v is None)
     # Set for committee packets only; left out otherwise, so full and executive reports keep their hash.
     packet: PacketSection | None = Field(default=None, exclude_if=lambda v: v is None)
 
@@ -251,6 +254,8 @@ class ReportRead(BaseModel):
     data_sha256: str
     pdf_sha256: str
     pages: int
+    finalised_at: datetime | None = Field(default=None, description="Null while the report is a draft")
+    finalised_by_name: str | None = None
 
 
 class ReportVerification(BaseModel):

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from app.audit.service import record_event
 from app.auth.models import User
 from app.auth.permissions import require_member
+from app.branding.service import report_branding
 from app.checklists.loader import Catalog
 from app.clock import utcnow
 from app.errors import Conflict, NotFound
@@ -44,6 +45,7 @@ def generate_report(
             session, catalog, program, number=number, kind=kind, prepared_for=prepared_for,
             prepared_by=actor.full_name if actor else SYSTEM_AUTHOR, now=now,
         )
+        data.branding = report_branding(session, program.institution_id)  # captured: later changes leave it
         digest = data_hash(data)
         pdf = render_pdf(data, digest)
         report = Report(
@@ -81,6 +83,7 @@ def list_reports(session: Session, program_id: uuid.UUID) -> list[ReportRead]:
         select(
             col(Report.number), col(Report.program_id), col(Report.kind), col(Report.created_by_name),
             col(Report.created_at), col(Report.data_sha256), col(Report.pdf_sha256), col(Report.pages),
+            col(Report.finalised_at), col(Report.finalised_by_name),
         )
         .where(col(Report.program_id) == program_id)
         .order_by(col(Report.created_at).desc())
@@ -95,10 +98,10 @@ def report_by_number(session: Session, number: str) -> Report:
     return report
 
 
-def record_download(session: Session, actor: User, report: Report) -> None:
+def record_download(session: Session, actor: User, report: Report, fmt: str = "pdf") -> None:
     record_event(
         session, actor, "report.downloaded", entity="report", entity_key=report.number,
-        institution_id=report.institution_id, program_id=report.program_id,
+        institution_id=report.institution_id, program_id=report.program_id, after={"format": fmt},
     )
     session.commit()
 
