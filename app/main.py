@@ -20,6 +20,7 @@ from app.db import make_engine
 from app.dossier.router import router as dossier_router
 from app.errors import DomainError, validation_error_response
 from app.evidence.router import router as evidence_router
+from app.institution_libraries.router import router as institution_libraries_router
 from app.json_bodies import refuse_coerced_json
 from app.limits import BodySizeLimit
 from app.me.router import router as me_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     document_answers(app)  # after install_openapi: adds each operation's errors to its document
     app.include_router(libraries_router)
+    app.include_router(institution_libraries_router)
     app.include_router(auth_router)
     app.include_router(programs_router)
     app.include_router(signoffs_router)

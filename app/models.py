@@ -7,6 +7,7 @@ from app.calendar.models import CalendarFeed
 from app.comments.models import Comment, CommentMention
 from app.dossier.models import SiteDossier
 from app.evidence.models import Evidence
+from app.institution_libraries.models import InstitutionLibrary
 from app.notifications.models import Notification, NotificationSettings
 from app.planning.models import PlanningScenario
 from app.programs.models import Institution, Program, ProgramItem
@@ -24,6 +25,7 @@ __all__ = [
     "CommentMention",
     "Evidence",
     "Institution",
+    "InstitutionLibrary",
     "InstitutionBranding",
     "LoginThrottle",
     "Membership",

@@ -270,6 +270,12 @@ def _assemble(
     )
 
 
+def validate_library(source: YamlSource, coverage_source: YamlSource | None = None) -> Library:
+    """A library held in memory (an institution's upload): one source with the header and every item (each naming
+    its area), checked by the same rules as the shipped files. Raises LibraryError naming every problem."""
+    return _assemble(source, [], coverage_source)
+
+
 def _read_all(paths: Iterable[Path]) -> list[YamlSource]:
     sources, problems = [], []
     for path in paths:

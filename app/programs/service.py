@@ -13,6 +13,7 @@ from app.checklists.loader import Catalog
 from app.checklists.schema import Criticality, ItemDef, Library, ProductDef, ProductStatus
 from app.clock import today, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.institution_libraries.catalog import institution_catalog
 from app.notifications.service import announce_item_change
 from app.pagination import PageParams
 from app.programs.models import Institution, ItemStatus, Program, ProgramItem
@@ -152,6 +153,7 @@ def create_program(
     """Open a program and instantiate every library item that applies to its products, care role and
     jurisdiction. A discontinued product cannot start a program (nobody can buy a dose of it)."""
     get_institution(session, institution_id)
+    catalog = institution_catalog(session, catalog, institution_id)  # shipped libraries and its own uploads
     library = get_library(catalog, data.library_id, data.library_version)
     unknown = [p for p in data.products if library.product(p) is None]
     if unknown:

@@ -12,6 +12,7 @@ from app.checklists.loader import Catalog
 from app.checklists.schema import ItemDef, version_key
 from app.clock import utcnow
 from app.errors import Invalid
+from app.institution_libraries.catalog import institution_catalog
 from app.programs.models import ItemStatus, Program, ProgramItem
 from app.programs.schemas import ItemChange, ItemSummary, LibraryDiff
 from app.programs.service import (
@@ -37,6 +38,7 @@ def _plan(
         raise Invalid(
             f"{to_version} is not newer than the program's {program.library_version}", field="to_version"
         )
+    catalog = institution_catalog(session, catalog, program.institution_id)
     library = get_library(catalog, program.library_id, to_version)
     current = list(
         session.scalars(
@@ -94,7 +96,8 @@ def upgrade_program(
     """
     program = get_program(session, program_id)
     diff, current, wanted = _plan(session, catalog, program, to_version)
-    library = get_library(catalog, program.library_id, to_version)
+    own = institution_catalog(session, catalog, program.institution_id)
+    library = get_library(own, program.library_id, to_version)
     changed_keys = {change.key for change in diff.changed}
     now = utcnow()
     for item in current:

@@ -17,6 +17,7 @@ from app.checklists.router import CatalogDep
 from app.checklists.schema import version_key
 from app.db import SessionDep
 from app.errors import DomainError, Invalid
+from app.institution_libraries.catalog import institution_catalog
 from app.programs import upgrade
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.programs.models import Program
@@ -35,6 +36,7 @@ def _library_page(
     request: Request, principal: Principal, session: SessionDep, catalog: CatalogDep, program: Program,
     to_version: str, *, message: dict[str, str] | None = None, status_code: int = 200,
 ) -> HTMLResponse:
+    catalog = institution_catalog(session, catalog, program.institution_id)  # its own uploads upgrade too
     newer = newer_versions(catalog, program)
     chosen = to_version or (newer[0] if newer else "")
     errors: dict[str, str] = {}

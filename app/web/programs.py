@@ -15,6 +15,7 @@ from app.checklists.schema import JURISDICTION_LABELS
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
 from app.evidence.service import item_evidence
+from app.institution_libraries.catalog import institution_catalog
 from app.pagination import PageParams
 from app.planning.service import planning_status
 from app.programs import projection as projection_service
@@ -39,6 +40,7 @@ def _program_context(
     session: SessionDep, catalog: CatalogDep, principal: Principal, program_id: uuid.UUID
 ) -> dict[str, Any]:
     program = program_for(session, principal.user, program_id)
+    catalog = institution_catalog(session, catalog, program.institution_id)
     library = catalog.get(program.library_id, program.library_version)
     products = {p.id: p.name for p in library.products} if library else {}
     return {

@@ -10,6 +10,7 @@ from app.auth.roles import Role
 from tests.conftest import Team
 
 EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0", "register": "items", "fmt": "csv",
+                  "library_id": "mini", "version": "1.0.0",
                   "packet_kind": "ibc"}
 
 

@@ -12,8 +12,10 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.auth.roles import Role
-from tests.conftest import PASSWORD, Team
+from app.checklists.loader import load_library_folder
+from tests.conftest import FIXTURE_CHECKLISTS, PASSWORD, Team
 from tests.factories import make_institution, make_program, make_user
+from tests.institution_libraries.helpers import renamed, upload
 from tests.packets.examples import MINI_IBC
 from tests.security.routes import World
 from tests.signoffs.test_signoff_rules import mark_done
@@ -69,6 +71,11 @@ def victim_world(team: Team) -> World:
     def comment() -> str:
         return str(_created(champion.post(team.url("/items/PAY-001/comments"), json={"body": "internal"}))["id"])
 
+    def own_library() -> str:
+        content = renamed(load_library_folder(FIXTURE_CHECKLISTS / "mini" / "1.0.0"), "riverside-mini")
+        response = upload(admin, team.institution.id, content)
+        return str(_created(response)["library_id"])
+
     def notification() -> str:
         mentioned = team.people["policy_lead"]
         champion.post(team.url("/items/PAY-001/comments"), json={"body": f"please read @{mentioned.email}"})
@@ -87,6 +94,8 @@ def victim_world(team: Team) -> World:
         "comment_id": comment,
         "feed_id": calendar_feed,
         "notification_id": notification,
+        "library_id": own_library,  # the institution's own library (uploaded), with its version
+        "version": lambda: "1.0.0",
         "user_id": lambda: str(team.people["viewer"].id),
         "role": lambda: Role.VIEWER.value,
         # Not records but choices a route also needs: any valid value will do.
