@@ -50,6 +50,7 @@ VALID_BODIES = {
     ("post", "/api/institutions/{institution_id}/invitations"): {"email": "a@b.org", "full_name": "A B",
                                                                  "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
+    ("put", "/api/institutions/{institution_id}/sso"): {"rules": [{"email_domain": "b.org"}], "group_roles": []},
     ("put", "/api/institutions/{institution_id}/packets/{packet_kind}"): {"yaml": "kind: ibc"},
     ("put", "/api/programs/{program_id}/target"): {"first_patient_target": "2027-06-30"},
     ("post", "/api/programs/{program_id}/items/{key}/comments"): {"body": "x"},

@@ -121,6 +121,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "CalendarFeedCreate": lambda: {"program_id": str(team.program.id)},
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
+        "SsoConfig": lambda: {"rules": [{"email_domain": "planted.example"}], "group_roles": []},
         "PacketDefinitionUpload": lambda: {"yaml": MINI_IBC},
         "TargetUpdate": lambda: {"first_patient_target": "2027-06-30"},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
