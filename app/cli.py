@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from app.auth.service_accounts_cli import service_accounts_cli
 from app.checklists.loader import LibraryError, load_catalog, load_path, validate_path
 from app.cli_support import (
     check_data_dir,
@@ -35,6 +36,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(scenarios_cli, name="scenarios")
 cli.add_typer(notify_cli, name="notify")
+cli.add_typer(service_accounts_cli, name="service-accounts")
 cli.command("worker")(worker_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
@@ -169,7 +171,7 @@ def users_set_password(
 def report(
     program_id: Annotated[str, typer.Argument(help="The program's id")],
     out: Annotated[Path, typer.Option(help="Where to write the PDF")] = Path("out") / "readiness-report.pdf",
-    kind: Annotated[str, typer.Option(help="full or executive")] = "full",
+    kind: Annotated[str, typer.Option(help="full, executive or a packet: pt-committee, ibc, finance, mec")] = "full",
     prepared_for: Annotated[str, typer.Option(help="Who it is for")] = "Gene therapy program steering committee",
 ) -> None:
     """Generate, store and write a PDF readiness report of a program."""

@@ -10,11 +10,14 @@ import app.models  # noqa: F401  (every table registered before the first query)
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.branding.router import router as branding_router
+from app.auth.security_router import router as security_router
+from app.branding.router import router as branding_router
 from app.calendar.router import feeds as calendar_feeds_router
 from app.calendar.router import router as calendar_router
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.comments.router import router as comments_router
+from app.committees.router import router as committees_router
 from app.config import Settings
 from app.db import make_engine
 from app.dossier.router import router as dossier_router
@@ -26,6 +29,7 @@ from app.limits import BodySizeLimit
 from app.me.router import router as me_router
 from app.methods import AllowedMethods
 from app.notifications.router import router as notifications_router
+from app.packets.router import router as packets_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.openapi import docs, install_openapi
 from app.openapi_answers import document_answers
@@ -38,7 +42,9 @@ from app.sso.router import router as sso_router
 from app.transfer.router import router as transfer_router
 from app.web.accounts import router as web_accounts_router
 from app.web.sso import router as web_sso_router
+from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
+from app.web.dossiers import router as web_dossiers_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
 from app.web.my_work import router as web_my_work_router
@@ -81,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(libraries_router)
     app.include_router(institution_libraries_router)
     app.include_router(auth_router)
+    app.include_router(security_router)
     app.include_router(programs_router)
     app.include_router(signoffs_router)
     app.include_router(sso_router)
@@ -89,18 +96,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     app.include_router(branding_router)
     app.include_router(dossier_router)
+    app.include_router(packets_router)
+    app.include_router(branding_router)
     app.include_router(planning_router)
     app.include_router(transfer_router)
     app.include_router(notifications_router)
     app.include_router(comments_router)
+    app.include_router(committees_router)
     app.include_router(me_router)
     app.include_router(calendar_router)
     app.include_router(calendar_feeds_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
     app.include_router(web_accounts_router)
     app.include_router(web_sso_router)
+    app.include_router(web_mfa_router)
     app.include_router(web_router)
     app.include_router(web_workspace_router)
+    app.include_router(web_dossiers_router)
     app.include_router(web_programs_router)
     app.include_router(web_signoffs_router)
     app.include_router(web_planning_router)

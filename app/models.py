@@ -2,13 +2,23 @@
 
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth.models import ApiToken, AuthSession, LoginThrottle, Membership, User
+from app.auth.security_models import (
+    InstitutionSecurity,
+    MfaPendingLogin,
+    MfaRecoveryCode,
+    ServiceAccount,
+    ServiceAccountToken,
+    UserMfa,
+)
 from app.branding.models import InstitutionBranding
 from app.calendar.models import CalendarFeed
+from app.committees.models import Committee, CommitteeMember
 from app.comments.models import Comment, CommentMention
 from app.dossier.models import SiteDossier
 from app.evidence.models import Evidence
 from app.institution_libraries.models import InstitutionLibrary
 from app.notifications.models import Notification, NotificationSettings
+from app.packets.models import PacketDefinitionRecord
 from app.planning.models import PlanningScenario
 from app.programs.models import Institution, Program, ProgramItem
 from app.reports.models import Report
@@ -23,19 +33,27 @@ __all__ = [
     "CalendarFeed",
     "Comment",
     "CommentMention",
+    "Committee",
+    "CommitteeMember",
     "Evidence",
     "Institution",
-    "InstitutionLibrary",
     "InstitutionBranding",
+    "InstitutionLibrary",
+    "InstitutionSecurity",
     "LoginThrottle",
     "Membership",
+    "MfaPendingLogin",
+    "MfaRecoveryCode",
     "Notification",
     "NotificationSettings",
+    "PacketDefinitionRecord",
     "PlanningScenario",
     "Program",
     "ProgramItem",
     "Report",
     "Revocation",
+    "ServiceAccount",
+    "ServiceAccountToken",
     "SignOff",
     "SiteDossier",
     "SsoGroupRole",
@@ -44,4 +62,5 @@ __all__ = [
     "SsoPending",
     "SsoSigningGrant",
     "User",
+    "UserMfa",
 ]

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from app.auth.models import AuthSession, User
 from app.auth.service import session_user, token_user
+from app.auth.service_accounts import service_account_user
 from app.auth.throttle import remember_client
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
@@ -33,7 +34,8 @@ def optional_principal(request: Request, session: SessionDep) -> Principal | Non
     remember_client(session, request)  # a password re-checked later in this request is throttled by address
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        user = token_user(session, header[7:].strip())
+        plain = header[7:].strip()
+        user = token_user(session, plain) or service_account_user(session, plain)
         if user is None:
             raise Unauthorized("the API token is invalid or revoked")
         return Principal(user, None)

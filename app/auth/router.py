@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Request, Response, status
 
-from app.auth import invitations, service
+from app.auth import invitations, mfa, service, service_accounts
 from app.auth.deps import SESSION_COOKIE, CurrentPrincipal, CurrentUser
 from app.auth.directory import people_of
 from app.auth.models import Invitation
@@ -27,6 +27,7 @@ from app.auth.schemas import (
 )
 from app.auth.throttle import client_address
 from app.db import SessionDep
+from app.errors import Forbidden
 from app.programs.service import get_institution
 from app.sso.service import refuse_local_login
 
@@ -50,6 +51,7 @@ def login(body: LoginRequest, request: Request, response: Response, session: Ses
     """Start a browser session (HttpOnly cookie). Scripts should use an API token instead."""
     user = service.authenticate(session, body.email, body.password, client_address(request))
     refuse_local_login(session, request.app.state.settings, user)  # where the institution requires SSO
+    mfa.check_login_code(session, user, body.totp_code, client_address(request))  # two-factor accounts
     started = service.start_session(session, user)
     set_session_cookie(request, response, started.token)
     return LoginResponse(user=UserRead.model_validate(user), csrf_token=started.csrf_token)
@@ -73,6 +75,8 @@ def me(user: CurrentUser) -> UserRead:
 
 @router.post("/auth/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
 def create_token(body: TokenCreate, principal: CurrentPrincipal, session: SessionDep) -> TokenCreated:
+    if service_accounts.is_service_account(session, principal.user):  # its tokens stay short-lived
+        raise Forbidden("a service account gets its tokens from POST /api/oauth/token, not personal API tokens")
     record, plain = service.create_api_token(session, principal.user, body.name)
     return TokenCreated(**TokenRead.model_validate(record).model_dump(), token=plain)
 

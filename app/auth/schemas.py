@@ -19,6 +19,8 @@ Email = Annotated[
 class LoginRequest(BaseModel):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254), NoNul, NOT_BLANK]
     password: Annotated[Text, Field(min_length=1, max_length=1000)]
+    totp_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), NoNul] | None = Field(
+        default=None, description="The authenticator app's code (or a recovery code), if the account uses one")
 
 
 class UserRead(BaseModel):

@@ -21,8 +21,9 @@ router = APIRouter(prefix="/api", tags=["sign-off"])
     status_code=status.HTTP_201_CREATED,
     response_model=SignOffRead,
     responses={
-        401: {"description": "Wrong password"},
-        403: {"description": "The caller does not hold the item's sign-off role"},
+        401: {"description": "Wrong password or two-factor code"},
+        403: {"description": "The caller does not hold the item's sign-off role, is a service account, or must "
+                             "turn on two-factor authentication first"},
         409: {"description": "Stale version, item not done, unsigned dependencies or missing evidence"},
     },
 )
@@ -37,9 +38,11 @@ def sign_off(
     """Electronically sign an item off: re-enter your password and say what your signature means."""
     program = program_for(session, user, program_id)
     signoff = service.sign_off_item(
-        session, user, program, key, password=body.password, meaning=body.meaning, statement=body.statement,
+        session, user, program, key, password=body.password, totp_code=body.totp_code, meaning=body.meaning,
+        statement=body.statement,
         expected_version=if_match if if_match is not None else body.version,
         signing_grant=body.signing_grant,
+        step=body.step, committee=body.committee, meeting_date=body.meeting_date,
     )
     return service.signoff_record(session, signoff)
 

@@ -1,13 +1,13 @@
 """Request and response bodies of the sign-off API."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from app.signoffs.models import Meaning
-from app.text import NO_NUL, NOT_BLANK, NoNul, Text
+from app.text import NO_NUL, NOT_BLANK, NoNul, Slug, Text
 
 
 class SignOffCreate(BaseModel):
@@ -15,9 +15,16 @@ class SignOffCreate(BaseModel):
     signing_grant: Annotated[Text, Field(min_length=1, max_length=200, description=(
         "Instead of a password, for people who sign in with SSO: a grant from POST /api/sso/signing-grants, "
         "confirmed at the provider within the last 5 minutes"))] | None = None
+    totp_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), NoNul] | None = Field(
+        default=None, description="Your authenticator app's code, if you use two-factor authentication")
     meaning: Meaning
     statement: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, NO_NUL] = ""
     version: int | None = Field(default=None, description="The item version you are signing (or If-Match)")
+    step: int | None = Field(default=None, ge=1, le=10, description=(
+        "An item with an approval chain: the step you sign (default: the next one)"))
+    committee: Slug | None = Field(default=None, description="A committee step: the committee you sign on behalf of")
+    meeting_date: date | None = Field(default=None, description=(
+        "A committee step: the date of the meeting that approved it (required, not in the future)"))
 
     @model_validator(mode="after")
     def proof_of_identity(self) -> "SignOffCreate":
@@ -50,4 +57,8 @@ class SignOffRead(BaseModel):
     item_snapshot: dict[str, Any]
     evidence: list[dict[str, Any]]
     auth_method: str | None = Field(default=None, description="How the signer proved who they were: password | sso")
+    step: int | None = None  # a step of the item's approval chain
+    committee_id: uuid.UUID | None = None
+    on_behalf_of_committee: str | None = None
+    meeting_date: date | None = None
     revocation: RevocationRead | None = None

@@ -12,6 +12,7 @@ from app.auth.throttle import client_address
 from app.db import SessionDep
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.sso.service import refuse_local_login
+from app.web.mfa import after_password
 from app.web.session import SameSite, WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +46,8 @@ def login(
     except Forbidden as error:
         context = {"next": _safe_next(next), "email": email, "error": error.detail}
         return render(request, None, "login.html", context, status_code=error.status_code)
+    if (second_step := after_password(request, session, user, _safe_next(next))) is not None:
+        return second_step  # the code page, or enrolment where the institution requires a second factor
     # A fresh session id at every login: a cookie planted before login is never promoted (session fixation).
     started = service.start_session(session, user)
     response = RedirectResponse(_safe_next(next), status_code=303)

@@ -83,17 +83,20 @@ def sign_item(
     meaning: Annotated[Meaning, Form()],
     version: Annotated[int, Form()],
     statement: Annotated[str, Form(max_length=2000)] = "",
+    totp_code: Annotated[str, Form(max_length=40)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     principal.check_csrf(csrf_token)
     program = program_for(session, principal.user, program_id)
     try:
         sign_off_item(
-            session, principal.user, program, key, password=password, meaning=meaning,
+            session, principal.user, program, key, password=password, totp_code=totp_code.replace("\x00", ""),
+            meaning=meaning,
             statement=statement.replace("\x00", "").strip(), expected_version=version,
         )
     except DomainError as error:
         field = "password" if isinstance(error, Unauthorized) else None
+        field = "totp_code" if error.extra.get("field") == "totp_code" else field
         return _item_with_error(request, principal, session, catalog, program_id, key, error, field,
                                 sign_form={"statement": statement, "meaning": meaning.value})
     return _back_to_item(program_id, key, "signed")

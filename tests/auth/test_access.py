@@ -10,8 +10,8 @@ from app.auth.roles import Role
 from tests.conftest import Team
 
 EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0", "register": "items", "fmt": "csv",
-                  "library_id": "mini", "version": "1.0.0",
-                  "packet_kind": "ibc"}
+                  "library_id": "mini", "version": "1.0.0", "packet_kind": "ibc",
+                  "service_account_id": "00000000-0000-4000-8000-000000000000"}
 
 
 def test_every_institution_scoped_route_answers_404_to_another_institution(
@@ -50,9 +50,12 @@ VALID_BODIES = {
     ("post", "/api/institutions/{institution_id}/invitations"): {"email": "a@b.org", "full_name": "A B",
                                                                  "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
-    ("put", "/api/institutions/{institution_id}/sso"): {"rules": [{"email_domain": "b.org"}], "group_roles": []},
+    ("post", "/api/programs/{program_id}/dossiers"): {"product": "hemgenix"},
     ("put", "/api/institutions/{institution_id}/packets/{packet_kind}"): {"yaml": "kind: ibc"},
+    ("put", "/api/institutions/{institution_id}/sso"): {"rules": [{"email_domain": "b.org"}], "group_roles": []},
     ("put", "/api/programs/{program_id}/target"): {"first_patient_target": "2027-06-30"},
+    ("post", "/api/institutions/{institution_id}/service-accounts"): {"name": "x", "access": "read"},
+    ("put", "/api/institutions/{institution_id}/security"): {"require_mfa_for": ["champion"]},
     ("post", "/api/programs/{program_id}/items/{key}/comments"): {"body": "x"},
     ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {
         "products": [{"product": "hemgenix", "acquisition_cost": 1, "patients_per_year": 1}],

@@ -15,8 +15,8 @@ from app.auth.roles import Role
 from app.checklists.loader import load_library_folder
 from tests.conftest import FIXTURE_CHECKLISTS, PASSWORD, Team
 from tests.factories import make_institution, make_program, make_user
-from tests.institution_libraries.helpers import renamed, upload
 from tests.packets.examples import MINI_IBC
+from tests.institution_libraries.helpers import renamed, upload
 from tests.security.routes import World
 from tests.signoffs.test_signoff_rules import mark_done
 
@@ -53,6 +53,9 @@ def victim_world(team: Team) -> World:
     def report() -> str:
         return str(_created(champion.post(team.url("/reports"), json={"kind": "executive"}))["number"])
 
+    def dossier() -> str:
+        return str(_created(champion.post(team.url("/dossiers"), json={"product": "hemgenix"}))["number"])
+
     def scenario() -> str:
         inputs = champion.get(team.url("/scenarios/defaults")).json()["reimbursement"]
         body = {"name": "Base case", "inputs": inputs}
@@ -76,6 +79,10 @@ def victim_world(team: Team) -> World:
         response = upload(admin, team.institution.id, content)
         return str(_created(response)["library_id"])
 
+    def service_account() -> str:
+        body = {"name": "Warehouse", "access": "read"}
+        return str(_created(admin.post(f"/api/institutions/{team.institution.id}/service-accounts", json=body))["id"])
+
     def notification() -> str:
         mentioned = team.people["policy_lead"]
         champion.post(team.url("/items/PAY-001/comments"), json={"body": f"please read @{mentioned.email}"})
@@ -88,12 +95,14 @@ def victim_world(team: Team) -> World:
         "evidence_id": evidence,
         "signoff_id": signoff,
         "number": report,
+        "dossier_number": dossier,
         "scenario_id": scenario,
         "invitation_id": invitation,
         "token_id": token,
         "comment_id": comment,
         "feed_id": calendar_feed,
         "notification_id": notification,
+        "service_account_id": service_account,
         "library_id": own_library,  # the institution's own library (uploaded), with its version
         "version": lambda: "1.0.0",
         "user_id": lambda: str(team.people["viewer"].id),
@@ -121,9 +130,12 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "CalendarFeedCreate": lambda: {"program_id": str(team.program.id)},
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
-        "SsoConfig": lambda: {"rules": [{"email_domain": "planted.example"}], "group_roles": []},
+        "DossierRequest": lambda: {"product": "hemgenix"},
         "PacketDefinitionUpload": lambda: {"yaml": MINI_IBC},
+        "SsoConfig": lambda: {"rules": [{"email_domain": "planted.example"}], "group_roles": []},
         "TargetUpdate": lambda: {"first_patient_target": "2027-06-30"},
+        "ServiceAccountCreate": lambda: {"name": "Planted integration", "access": "read-write"},
+        "InstitutionSecurityUpdate": lambda: {"require_mfa_for": []},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
         "MemberGrant": lambda: {"email": "intruder@elsewhere.example", "roles": ["administrator"]},
         "InvitationCreate": lambda: {"email": "spy@elsewhere.example", "full_name": "Spy", "roles": ["champion"]},

@@ -14,8 +14,11 @@ from tests.security.routes import app_routes, differences, form_fields, snapshot
 # Forms that work without a session, so there is no session token to echo: logging in (which always issues a
 # fresh session, see test_session_fixation), accepting an invitation (whose secret link is the credential), and
 # one-click unsubscribe (RFC 8058: mail clients post without cookies; the signed link is the credential and it
-# can only turn one kind of email off). A new one must be reviewed before it is added here.
-REVIEWED_WITHOUT_SESSION = {"POST /login", "POST /invitations/{token}", "POST /notifications/unsubscribe/{token}"}
+# can only turn one kind of email off), and the login's two-factor code page (its credential is the HttpOnly
+# half-finished-login cookie the password step set; other sites' posts are refused like the login's). A new one
+# must be reviewed before it is added here.
+REVIEWED_WITHOUT_SESSION = {"POST /login", "POST /invitations/{token}", "POST /notifications/unsubscribe/{token}",
+                            "POST /login/mfa"}
 
 
 def test_forms_that_work_without_a_session_are_the_reviewed_ones(app: FastAPI) -> None:
@@ -67,6 +70,7 @@ def test_sessionless_forms_refuse_a_post_from_another_site(
     assert "gtready_session" not in login.cookies
     invitation = client.post("/invitations/some-token", data={"password": "x" * 12}, headers=headers)
     assert invitation.status_code == 403
+    assert client.post("/login/mfa", data={"code": "123456"}, headers=headers).status_code == 403
     same_site = client.post("/login", data={"email": email, "password": PASSWORD},
                             headers={"origin": "http://testserver", "sec-fetch-site": "same-origin"},
                             follow_redirects=False)
