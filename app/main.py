@@ -45,6 +45,7 @@ from app.web.sso import router as web_sso_router
 from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
 from app.web.dossiers import router as web_dossiers_router
+from app.web.dossiers import router as web_dossiers_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
 from app.web.my_work import router as web_my_work_router
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_mfa_router)
     app.include_router(web_router)
     app.include_router(web_workspace_router)
+    app.include_router(web_dossiers_router)
     app.include_router(web_dossiers_router)
     app.include_router(web_programs_router)
     app.include_router(web_signoffs_router)

@@ -70,17 +70,17 @@ def verify(
 
 
 @router.get(
-    "/dossiers/{number}", response_class=StreamingResponse,
+    "/dossiers/{dossier_number}", response_class=StreamingResponse,
     responses={
         200: {"content": {"application/zip": {}}, "headers": response_headers("Content-Disposition", "ETag")},
         409: {"description": "An evidence file changed in storage since the dossier was generated"},
     },
 )
 def download(
-    request: Request, number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep
+    request: Request, dossier_number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep
 ) -> StreamingResponse:
     """The dossier's zip, byte for byte as generated (its SHA-256 is the ETag)."""
-    dossier = service.dossier_by_number(session, number)
+    dossier = service.dossier_by_number(session, dossier_number)
     require_member(session, user, dossier.institution_id, what="dossier")
     spool = service.rebuild_zip(session, _storage(request), dossier)
     try:
@@ -95,11 +95,13 @@ def download(
 
 
 @router.post(
-    "/dossiers/{number}/sent", response_model=DossierRead,
+    "/dossiers/{dossier_number}/sent", response_model=DossierRead,
     responses={409: {"description": "The dossier was already marked as sent"}},
 )
-def mark_sent(number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep) -> DossierRead:
+def mark_sent(
+    dossier_number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep
+) -> DossierRead:
     """Record that this dossier went to the manufacturer (champions and administrators)."""
-    dossier = service.dossier_by_number(session, number)
+    dossier = service.dossier_by_number(session, dossier_number)
     require_member(session, user, dossier.institution_id, PROGRAM_MANAGERS, what="dossier")
     return service.dossier_read(service.mark_sent(session, user, dossier))

@@ -51,6 +51,7 @@ VALID_BODIES = {
                                                                  "roles": ["viewer"]},
     ("post", "/api/programs/{program_id}/reports"): {"kind": "executive"},
     ("post", "/api/programs/{program_id}/dossiers"): {"product": "hemgenix"},
+    ("post", "/api/programs/{program_id}/dossiers"): {"product": "hemgenix"},
     ("put", "/api/institutions/{institution_id}/packets/{packet_kind}"): {"yaml": "kind: ibc"},
     ("put", "/api/institutions/{institution_id}/sso"): {"rules": [{"email_domain": "b.org"}], "group_roles": []},
     ("put", "/api/programs/{program_id}/target"): {"first_patient_target": "2027-06-30"},

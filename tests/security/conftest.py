@@ -56,6 +56,9 @@ def victim_world(team: Team) -> World:
     def dossier() -> str:
         return str(_created(champion.post(team.url("/dossiers"), json={"product": "hemgenix"}))["number"])
 
+    def dossier() -> str:
+        return str(_created(champion.post(team.url("/dossiers"), json={"product": "hemgenix"}))["number"])
+
     def scenario() -> str:
         inputs = champion.get(team.url("/scenarios/defaults")).json()["reimbursement"]
         body = {"name": "Base case", "inputs": inputs}
@@ -96,6 +99,7 @@ def victim_world(team: Team) -> World:
         "signoff_id": signoff,
         "number": report,
         "dossier_number": dossier,
+        "dossier_number": dossier,
         "scenario_id": scenario,
         "invitation_id": invitation,
         "token_id": token,
@@ -130,6 +134,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "CalendarFeedCreate": lambda: {"program_id": str(team.program.id)},
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
+        "DossierRequest": lambda: {"product": "hemgenix"},
         "DossierRequest": lambda: {"product": "hemgenix"},
         "PacketDefinitionUpload": lambda: {"yaml": MINI_IBC},
         "SsoConfig": lambda: {"rules": [{"email_domain": "planted.example"}], "group_roles": []},
