@@ -45,11 +45,12 @@ from app.web.sso import router as web_sso_router
 from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
 from app.web.dossiers import router as web_dossiers_router
-from app.web.dossiers import router as web_dossiers_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
+from app.web.local_items import router as web_local_items_router
 from app.web.my_work import router as web_my_work_router
 from app.web.notifications import router as web_notifications_router
+from app.web.packets import router as web_packets_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
@@ -114,8 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     app.include_router(web_workspace_router)
     app.include_router(web_dossiers_router)
-    app.include_router(web_dossiers_router)
     app.include_router(web_programs_router)
+    app.include_router(web_local_items_router)
     app.include_router(web_signoffs_router)
     app.include_router(web_planning_router)
     app.include_router(web_library_upgrade_router)
@@ -123,5 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_invitations_router)
     app.include_router(web_my_work_router)
     app.include_router(web_notifications_router)
+    app.include_router(web_packets_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

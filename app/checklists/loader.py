@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.checklists.defaults_check import check_planning_defaults, is_planning_defaults
 from app.checklists.schema import (
+    LOCAL_PREFIX,
     CoverageMap,
     ItemDef,
     Library,
@@ -127,6 +128,9 @@ def _header_problems(source: YamlSource, header: LibraryHeader) -> list[Problem]
 def _item_rules(header: LibraryHeader, entry: _PlacedItem) -> list[Problem]:
     """Per-item rules that need the header: retired ids, jurisdictions, pre-dose items of a discontinued product."""
     item, label, problems = entry.item, f"item {entry.item.id}: ", []
+    if item.id.startswith(LOCAL_PREFIX):
+        message = f"{label}id: ids starting with {LOCAL_PREFIX} are kept for programs' own local items"
+        problems.append(entry.source.problem((*entry.loc, "id"), message))
     retired = next((r for r in header.retired if r.id == item.id), None)
     if retired is not None:
         message = f"{label}id: {item.id} was retired in {retired.version} and may not be reused"

@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.roles import SIGNING_ROLES
 
@@ -67,12 +67,17 @@ EVIDENCE_KINDS: tuple[str, ...] = (
     "other",
 )
 
+# What a chain step's signature means (app.signoffs.models.Meaning holds the same words).
+CHAIN_MEANINGS: tuple[str, ...] = ("authored", "reviewed", "approved")
+
 DEFAULT_WEIGHT = {Criticality.BLOCKER: 3, Criticality.MAJOR: 2, Criticality.MINOR: 1}
 
 SEMVER_PATTERN = r"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$"
 _SEMVER = re.compile(SEMVER_PATTERN)
 _SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 _ITEM_ID = re.compile(r"^[A-Z][A-Z0-9]*-\d{3}$")
+# Keys of a program's own (local) items; a library item id may not start with it, so the two never clash.
+LOCAL_PREFIX = "LOC-"
 
 
 def _one_of(what: str, allowed: Sequence[str]) -> Any:
@@ -158,6 +163,20 @@ class Applicability(_Strict):
         )
 
 
+class ChainStep(_Strict):
+    """One step of an approval chain: a role or a committee (by slug) signs it, with this meaning."""
+
+    role: SignoffRole | None = None
+    committee: Slug | None = None
+    meaning: Annotated[str, _one_of("step meaning", list(CHAIN_MEANINGS))]
+
+    @model_validator(mode="after")
+    def _role_or_committee(self) -> "ChainStep":
+        if (self.role is None) == (self.committee is None):
+            raise ValueError("a chain step names exactly one of 'role' or 'committee'")
+        return self
+
+
 class ItemDef(_Strict):
     id: ItemId
     area: Slug
@@ -173,6 +192,8 @@ class ItemDef(_Strict):
     depends_on: list[ItemId] = []
     renewal_months: Annotated[int, Field(ge=1, le=120)] | None = None
     references: Annotated[list[Text], Field(min_length=1)]
+    # An ordered chain of signatures instead of one by signoff_role; the item is signed off when the last stands.
+    approval_chain: Annotated[list[ChainStep], Field(min_length=1, max_length=10)] | None = None
 
     @property
     def effective_weight(self) -> int:

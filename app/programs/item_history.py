@@ -40,6 +40,14 @@ def _words(action: str, key: str, before: dict[str, Any], after: dict[str, Any],
             return f"commented: “{body[:117] + '…' if len(body) > 120 else body}”" if body else "commented"
         case "comment.edited":
             return f"edited a comment (version {after.get('version', '?')})"
+        case "item.local_created":
+            return "added it as a local item (the program's own, not from the library)"
+        case "item.local_updated":
+            changed = ", ".join(f.replace("_", " ") for f in after if f not in ("version", "status", "lapses_on"))
+            reset = "; its sign-off must be given again" if after.get("status") else ""
+            return f"changed the local item's {changed}{reset}"
+        case "item.local_retired":
+            return f"retired it: {after['reason']}" if after.get("reason") else "retired it"
         case "program.library_upgraded":
             change = "added to the program" if key in after.get("added", []) else (
                 "retired" if key in after.get("retired", []) else "changed")

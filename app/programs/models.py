@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -75,6 +76,8 @@ class ProgramItem(SQLModel, table=True):
     depends_on: list[str] = Field(default_factory=list, sa_type=JSON)
     renewal_months: int | None = None
     references: list[str] = Field(default_factory=list, sa_type=JSON)
+    # [{"role" | "committee": ..., "meaning": ...}] in order; None: one signature by signoff_role
+    approval_chain: list[dict[str, str]] | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
     # Tracked state.
     status: str = Field(default=ItemStatus.NOT_STARTED.value, sa_type=String(16))
@@ -84,6 +87,12 @@ class ProgramItem(SQLModel, table=True):
     na_justification: str | None = Field(default=None, sa_type=Text)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     lapses_on: date | None = None  # when a renewal or evidence expiry makes the completion lapse
-    retired: bool = False  # removed by a library upgrade; kept for the record, out of readiness
+    retired: bool = False  # removed by a library upgrade, or a local item retired; kept, out of readiness
+    # The program's own item (key LOC-001...), added by its champion rather than shipped in the library: library
+    # upgrades leave it alone. Its phase is kept here; a library item's phase stays in the library.
+    local: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    phase: str | None = Field(default=None, sa_type=String(16))
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retired_reason: str | None = Field(default=None, sa_type=Text)
     version: int = 1  # optimistic concurrency: every change increments it
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

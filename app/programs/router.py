@@ -17,9 +17,9 @@ from app.errors import Forbidden, Invalid
 from app.openapi_answers import response_headers
 from app.pagination import Page, PageDep
 from app.planning.service import planning_status
+from app.programs import local_items, service, upgrade
 from app.programs import projection as projection_service
 from app.programs import readiness as readiness_service
-from app.programs import service, upgrade
 from app.programs.access import PROGRAM_MANAGERS, item_for_change, program_for
 from app.programs.schemas import (
     InstitutionCreate,
@@ -28,6 +28,9 @@ from app.programs.schemas import (
     ItemRead,
     ItemUpdate,
     LibraryDiff,
+    LocalItemCreate,
+    LocalItemRetire,
+    LocalItemUpdate,
     ProgramCreate,
     ProgramRead,
     Projection,
@@ -158,6 +161,51 @@ def update_item(
 ) -> Response:
     item_for_change(session, user, program_id, key)
     item, _ = service.update_item(session, program_id, key, body, expected_version, actor=user)
+    return json_response(item, {"ETag": etag(item)})
+
+
+@router.post(
+    "/programs/{program_id}/local-items", status_code=status.HTTP_201_CREATED, response_model=ItemRead,
+    responses={201: {"headers": response_headers("ETag")}},
+)
+def create_local_item(program_id: uuid.UUID, body: LocalItemCreate, user: CurrentUser, session: SessionDep) -> Response:
+    """Champions and administrators add the program's own item (key LOC-001, LOC-002...), with every field a
+    library item has; it counts in readiness and the gate like one."""
+    program_for(session, user, program_id, PROGRAM_MANAGERS)
+    item = local_items.create_local_item(session, program_id, body, actor=user)
+    response = json_response(item, {"ETag": etag(item)})
+    response.status_code = status.HTTP_201_CREATED
+    return response
+
+
+@router.patch(
+    "/programs/{program_id}/local-items/{key}", response_model=ItemRead,
+    responses={200: {"headers": response_headers("ETag")},
+               409: {"description": "Stale version, or the item is retired"}},
+)
+def update_local_item(
+    program_id: uuid.UUID, key: ItemKey, body: LocalItemUpdate, user: CurrentUser, session: SessionDep,
+    expected_version: Annotated[int | None, Depends(parse_if_match)],
+) -> Response:
+    """Change a local item's definition (only the fields sent). A signed-off item returns to done."""
+    program_for(session, user, program_id, PROGRAM_MANAGERS)
+    item = local_items.update_local_item(session, program_id, key, body, expected_version, actor=user)
+    return json_response(item, {"ETag": etag(item)})
+
+
+@router.post(
+    "/programs/{program_id}/local-items/{key}/retire", response_model=ItemRead,
+    responses={200: {"headers": response_headers("ETag")},
+               409: {"description": "Already retired, stale version, or current items depend on it"}},
+)
+def retire_local_item(
+    program_id: uuid.UUID, key: ItemKey, body: LocalItemRetire, user: CurrentUser, session: SessionDep,
+    expected_version: Annotated[int | None, Depends(parse_if_match)],
+) -> Response:
+    """Retire a local item: it stops counting, keeps its history, and its key is never reused."""
+    program_for(session, user, program_id, PROGRAM_MANAGERS)
+    version = expected_version if expected_version is not None else body.version
+    item = local_items.retire_local_item(session, program_id, key, body.reason, version, actor=user)
     return json_response(item, {"ETag": etag(item)})
 
 

@@ -7,9 +7,19 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from app.checklists.schema import SEMVER_PATTERN, CareRole, Criticality, Jurisdiction
+from app.checklists.schema import (
+    EVIDENCE_KINDS,
+    SEMVER_PATTERN,
+    CareRole,
+    Criticality,
+    CriticalityName,
+    EvidenceKind,
+    Jurisdiction,
+    PhaseName,
+    SignoffRole,
+)
 from app.programs.models import ItemStatus
-from app.text import NO_NUL, Name, NoNul, Slug, Text
+from app.text import NO_NUL, NOT_BLANK, ItemKey, Name, NoNul, Slug, Text
 
 # A computed SQL condition is NULL when its inputs are (no due date): that means "no".
 SqlFlag = Annotated[bool, BeforeValidator(lambda value: bool(value))]
@@ -88,6 +98,7 @@ class ItemRead(BaseModel):
     depends_on: list[str]
     renewal_months: int | None
     references: list[str]
+    approval_chain: list[dict[str, str]] | None = None
     status: str
     owner_id: uuid.UUID | None
     owner_name: str | None = None
@@ -99,8 +110,69 @@ class ItemRead(BaseModel):
     overdue: SqlFlag = False
     lapsed: SqlFlag = False
     retired: bool
+    local: bool = Field(default=False, description="The program's own item (LOC-...), not from the library")
+    phase: str | None = Field(default=None, description="A local item's phase; library items keep theirs in the "
+                              "library")
+    retired_at: datetime | None = None
+    retired_reason: str | None = None
     version: int
     updated_at: datetime
+
+
+# A local item's definition uses the library's own field types (app/checklists/schema.py ItemDef), so a program's
+# item obeys the same rules, with the same messages, as a shipped one.
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), NoNul, NOT_BLANK]
+ItemTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200), NoNul, NOT_BLANK]
+
+
+class LocalItemFields(BaseModel):
+    """The definition fields of a local item, all optional: a change sends only what it changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: Slug | None = None
+    title: ItemTitle | None = None
+    done_when: LongText | None = Field(default=None, description="What done means")
+    why: LongText | None = Field(default=None, description="Why it matters")
+    references: Annotated[list[LongText], Field(min_length=1, max_length=20)] | None = Field(
+        default=None, description="Sources: where the requirement comes from (a policy, a statute, a contract)"
+    )
+    signoff_role: SignoffRole | None = None
+    criticality: CriticalityName | None = None
+    weight: Annotated[int, Field(ge=1, le=10)] | None = Field(
+        default=None, description="Defaults to the criticality's (blocker 3, major 2, minor 1)"
+    )
+    evidence_kinds: Annotated[list[EvidenceKind], Field(max_length=len(EVIDENCE_KINDS))] | None = None
+    renewal_months: Annotated[int, Field(ge=1, le=120)] | None = None
+    depends_on: Annotated[list[ItemKey], Field(max_length=100)] | None = None
+    phase: PhaseName | None = None
+
+
+class LocalItemCreate(LocalItemFields):
+    area: Slug
+    title: ItemTitle
+    done_when: LongText = Field(description="What done means")
+    why: LongText = Field(description="Why it matters")
+    references: Annotated[list[LongText], Field(min_length=1, max_length=20)] = Field(
+        description="Sources: where the requirement comes from (a policy, a statute, a contract)"
+    )
+    signoff_role: SignoffRole
+    criticality: CriticalityName
+    owner_id: uuid.UUID | None = None
+    due_date: date | None = None
+
+
+class LocalItemUpdate(LocalItemFields):
+    """Only the fields sent change; `null` clears weight (back to the criticality's) or renewal."""
+
+    version: int | None = Field(default=None, description="The item version this change is based on (or If-Match)")
+
+
+class LocalItemRetire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), NoNul, NOT_BLANK]
+    version: int | None = Field(default=None, description="The item version this is based on (or If-Match)")
 
 
 class ItemUpdate(BaseModel):

@@ -42,7 +42,10 @@ def _plan(
     library = get_library(catalog, program.library_id, to_version)
     current = list(
         session.scalars(
-            select(ProgramItem).where(col(ProgramItem.program_id) == program.id, ~col(ProgramItem.retired))
+            # Local items are the program's own: a library version neither changes nor retires them.
+            select(ProgramItem).where(
+                col(ProgramItem.program_id) == program.id, ~col(ProgramItem.retired), ~col(ProgramItem.local)
+            )
         )
     )
     check_jurisdiction(library, program.jurisdiction)
@@ -119,7 +122,9 @@ def upgrade_program(
             item.position = positions[item.key]
     retired_keys = set(
         session.scalars(
-            select(col(ProgramItem.key)).where(col(ProgramItem.program_id) == program.id, col(ProgramItem.retired))
+            select(col(ProgramItem.key)).where(
+                col(ProgramItem.program_id) == program.id, col(ProgramItem.retired), ~col(ProgramItem.local)
+            )
         )
     )
     for added in diff.added:

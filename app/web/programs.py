@@ -84,6 +84,9 @@ def program_page(
         "total": total,
         "filters": filters,
         "message": {"kind": "ok", "text": f"Saved {saved}."} if saved else None,
+        "can_manage": principal.user.is_superuser
+        or bool({r.value for r in roles_in(session, principal.user, context["program"].institution_id)}
+                & {"champion", "administrator"}),
     }
     return render(request, principal, "program.html", context)
 
@@ -105,7 +108,8 @@ def item_page(
 ) -> HTMLResponse:
     program_for(session, principal.user, program_id)
     item = service.read_item(session, program_id, key)
-    outcomes = {"evidence": "Evidence uploaded.", "signed": "Signed off.", "revoked": "Sign-off revoked."}
+    outcomes = {"evidence": "Evidence uploaded.", "signed": "Signed off.", "revoked": "Sign-off revoked.",
+                "local_added": "Local item added.", "local_retired": "Local item retired."}
     text = "Saved." if saved else outcomes.get(done)
     message = {"kind": "ok", "text": text} if text else None
     return item_page_response(request, principal, session, catalog, item, form=_form_of(item), message=message)
@@ -141,6 +145,7 @@ def item_page_response(
     context |= {
         "my_roles": my_roles,
         "can_change": bool(my_roles & {"champion", "administrator", item.signoff_role}),
+        "can_manage": principal.user.is_superuser or bool(my_roles & {"champion", "administrator"}),
         "can_sign": item.status == "done" and item.signoff_role in my_roles,
         "evidence": item_evidence(session, item.id),
         "signoffs": signoff_records(session, program.id, item.key),

@@ -56,9 +56,6 @@ def victim_world(team: Team) -> World:
     def dossier() -> str:
         return str(_created(champion.post(team.url("/dossiers"), json={"product": "hemgenix"}))["number"])
 
-    def dossier() -> str:
-        return str(_created(champion.post(team.url("/dossiers"), json={"product": "hemgenix"}))["number"])
-
     def scenario() -> str:
         inputs = champion.get(team.url("/scenarios/defaults")).json()["reimbursement"]
         body = {"name": "Base case", "inputs": inputs}
@@ -99,7 +96,6 @@ def victim_world(team: Team) -> World:
         "signoff_id": signoff,
         "number": report,
         "dossier_number": dossier,
-        "dossier_number": dossier,
         "scenario_id": scenario,
         "invitation_id": invitation,
         "token_id": token,
@@ -135,13 +131,17 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "CommentEdit": lambda: {"body": "changed by another institution", "version": 1},
         "ReportRequest": lambda: {"kind": "executive"},
         "DossierRequest": lambda: {"product": "hemgenix"},
-        "DossierRequest": lambda: {"product": "hemgenix"},
         "PacketDefinitionUpload": lambda: {"yaml": MINI_IBC},
         "SsoConfig": lambda: {"rules": [{"email_domain": "planted.example"}], "group_roles": []},
         "TargetUpdate": lambda: {"first_patient_target": "2027-06-30"},
         "ServiceAccountCreate": lambda: {"name": "Planted integration", "access": "read-write"},
         "InstitutionSecurityUpdate": lambda: {"require_mfa_for": []},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
+        "LocalItemCreate": lambda: {"area": "policy", "title": "Planted local item", "done_when": "Planted.",
+                                    "why": "Planted.", "references": ["Planted"], "signoff_role": "policy_lead",
+                                    "criticality": "blocker"},
+        "LocalItemUpdate": lambda: {"title": "Changed by another institution", "version": 1},
+        "LocalItemRetire": lambda: {"reason": "retired by another institution"},
         "MemberGrant": lambda: {"email": "intruder@elsewhere.example", "roles": ["administrator"]},
         "InvitationCreate": lambda: {"email": "spy@elsewhere.example", "full_name": "Spy", "roles": ["champion"]},
         "ProgramCreate": lambda: {"title": "Planted program", "library_id": "mini", "products": ["hemgenix"],
