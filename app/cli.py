@@ -20,6 +20,7 @@ from app.config import Settings
 from app.dossier.cli import dossier_command
 from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
+from app.sso.cli import sso_cli
 from app.programs.cli import projection_command
 from app.transfer.cli import export_command, import_command
 
@@ -36,6 +37,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(scenarios_cli, name="scenarios")
 cli.add_typer(notify_cli, name="notify")
+cli.add_typer(sso_cli, name="sso")
 cli.add_typer(service_accounts_cli, name="service-accounts")
 cli.command("worker")(worker_command)
 cli.command("export")(export_command)

@@ -62,7 +62,9 @@ def discovery_url(settings: Settings) -> str:
 
 
 def configured_issuer(settings: Settings) -> str:
-    return discovery_url(settings)[: -len(DISCOVERY_SUFFIX)]
+    """The issuer exactly as configured (some providers' issuers end with a slash, and it must match)."""
+    issuer = settings.oidc_issuer.strip()
+    return issuer[: -len(DISCOVERY_SUFFIX)] if issuer.endswith(DISCOVERY_SUFFIX) else issuer
 
 
 def redirect_uri(settings: Settings) -> str:
