@@ -51,6 +51,7 @@ from app.web.local_items import router as web_local_items_router
 from app.web.my_work import router as web_my_work_router
 from app.web.notifications import router as web_notifications_router
 from app.web.packets import router as web_packets_router
+from app.web.packets import router as web_packets_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
 from app.web.router import router as web_router
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_invitations_router)
     app.include_router(web_my_work_router)
     app.include_router(web_notifications_router)
+    app.include_router(web_packets_router)
     app.include_router(web_packets_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -189,21 +189,23 @@ def save_definition(session: Session, catalog: Catalog, actor: User, institution
                                                       record.created_at))
 
 
-def visible_kinds(session: Session, institution_ids: list[uuid.UUID]) -> list[PacketKindRead]:
-    """The packaged definitions, then the newest adaptation of each kind in each of `institution_ids`."""
+def visible_kinds(session: Session, institution_ids: list[uuid.UUID] | None) -> list[PacketKindRead]:
+    """The packaged definitions, then the newest adaptation of each kind in each of `institution_ids` (None: in
+    every institution, for a site superuser)."""
     kinds = [
         PacketKindRead(kind=kind, title=d.definition.title, audience=d.definition.audience, institution_id=None,
                        number=None)
         for kind in PACKET_KINDS
         for d in [packaged_definition(kind)]
     ]
-    if not institution_ids:
+    if institution_ids is not None and not institution_ids:
         return kinds
+    newest_query = select(col(PacketDefinitionRecord.institution_id), col(PacketDefinitionRecord.kind),
+                          func.max(col(PacketDefinitionRecord.number)).label("number"))
+    if institution_ids is not None:
+        newest_query = newest_query.where(col(PacketDefinitionRecord.institution_id).in_(institution_ids))
     newest = (
-        select(col(PacketDefinitionRecord.institution_id), col(PacketDefinitionRecord.kind),
-               func.max(col(PacketDefinitionRecord.number)).label("number"))
-        .where(col(PacketDefinitionRecord.institution_id).in_(institution_ids))
-        .group_by(col(PacketDefinitionRecord.institution_id), col(PacketDefinitionRecord.kind))
+        newest_query.group_by(col(PacketDefinitionRecord.institution_id), col(PacketDefinitionRecord.kind))
         .subquery()
     )
     rows = session.scalars(

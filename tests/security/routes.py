@@ -137,7 +137,7 @@ def form_fields(route: Route, overrides: dict[str, Any]) -> tuple[dict[str, Any]
     data: dict[str, Any] = {}
     files: dict[str, Any] = {}
     for field in route.route.dependant.body_params:
-        if field.field_info.annotation is UploadFile:
+        if field.field_info.annotation in (UploadFile, UploadFile | None):  # an optional file field is a file too
             files[field.alias] = ("note.txt", b"plain text evidence\n", "text/plain")
         elif field.alias not in overrides:
             data[field.alias] = _annotation_value(field.field_info.annotation)
