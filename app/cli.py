@@ -22,6 +22,7 @@ from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
 from app.sso.cli import sso_cli
 from app.programs.cli import projection_command
+from app.programs.local_items_cli import items_cli
 from app.transfer.cli import export_command, import_command
 
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
@@ -36,6 +37,7 @@ cli.add_typer(users_cli, name="users")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(scenarios_cli, name="scenarios")
+cli.add_typer(items_cli, name="items")
 cli.add_typer(notify_cli, name="notify")
 cli.add_typer(sso_cli, name="sso")
 cli.add_typer(service_accounts_cli, name="service-accounts")

@@ -309,6 +309,11 @@ def retire_local_item(
 class LocalItemsFile:
     items: list[LocalItemCreate]
     source: YamlSource
+    prefix: tuple[str | int, ...]  # where the list sits: ("items",) or () for a bare list
+
+    def line_of(self, index: int, field: str) -> int | None:
+        """The line of item `index`'s `field` (or of the item, when it has no such key)."""
+        return self.source.line_of((*self.prefix, index, field))
 
 
 class LocalItemsFileError(Exception):
@@ -341,7 +346,7 @@ def read_local_items(path: Path, text: str) -> LocalItemsFile:
             problems += _file_problems(source, loc, index, error)
     if problems:
         raise LocalItemsFileError(problems)
-    return LocalItemsFile(items, source)
+    return LocalItemsFile(items, source, prefix)
 
 
 def _file_problems(source: YamlSource, loc: tuple[str | int, ...], index: int, error: ValidationError) -> list[Problem]:

@@ -45,9 +45,9 @@ def register_rows(
     keys = {item.key for item in items}
     if register == Register.ITEMS:
         header = ["key", "area", "title", "criticality", "status", "owner", "due_date", "overdue", "lapsed",
-                  "lapses_on", "signoff_role", "notes"]
+                  "lapses_on", "signoff_role", "notes", "local"]
         rows = [[i.key, i.area, i.title, i.criticality, i.status, i.owner_name or "", i.due_date, i.overdue,
-                 i.lapsed, i.lapses_on, i.signoff_role, i.notes] for i in items]
+                 i.lapsed, i.lapses_on, i.signoff_role, i.notes, i.local] for i in items]
     elif register == Register.SIGNOFFS:
         header = ["item", "signer", "role", "meaning", "statement", "signed_at_utc", "revoked_at_utc",
                   "revoked_by", "revocation_reason"]

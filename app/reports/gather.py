@@ -72,7 +72,7 @@ def _area_sections(
             ReportItem(
                 key=item.key, title=item.title, criticality=item.criticality, status=item.status,
                 owner_name=item.owner_name, due_date=item.due_date, overdue=item.overdue, lapsed=item.lapsed,
-                lapses_on=item.lapses_on, notes=item.notes, signature=signature,
+                lapses_on=item.lapses_on, notes=item.notes, signature=signature, local=item.local,
             )
         )
     return [

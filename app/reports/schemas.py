@@ -61,6 +61,9 @@ class ReportItem(BaseModel):
     lapses_on: date | None
     notes: str
     signature: ReportSignature | None
+    # The program's own item, not the library's. Left out of the snapshot when false, so reports made before local
+    # items existed still hash (and verify) as they did.
+    local: bool = Field(default=False, exclude_if=lambda value: not value)
 
 
 class ReportArea(BaseModel):

@@ -1,6 +1,7 @@
 """Local items: a program's own steps, with keys LOC-001..., validated like library items, counted in readiness,
 audited, left alone by library upgrades and carried by program archives."""
 
+import csv
 import io
 import shutil
 from pathlib import Path
@@ -17,6 +18,7 @@ from app.checklists.loader import LibraryError, load_library_folder
 from app.programs.models import ProgramItem
 from app.transfer.service import import_program
 from tests.conftest import FIXTURE_CHECKLISTS, Team
+from tests.reports.test_reports import download, generate, pdf_text
 from tests.signoffs.test_signoff_rules import mark_done, sign
 from tests.transfer.conftest import Target, target  # noqa: F401 (the fixture)
 
@@ -339,3 +341,94 @@ def test_pages_add_show_edit_and_retire_a_local_item(app: FastAPI, team: Team) -
     assert "Retired on" in item_page.text and "Contract dropped" in item_page.text
     assert "retired it: Contract dropped" in item_page.text and "Edit or retire" not in item_page.text
     assert champion.get(f"/programs/{team.program.id}/local-items/PAY-001/edit").status_code == 404
+
+
+def test_exports_and_the_report_mark_local_items(team: Team) -> None:
+    add(team, title="Payer contract signed", area="payer")
+    viewer = team.clients["viewer"]
+    rows = list(csv.reader(io.StringIO(viewer.get(team.url("/exports/items.csv"),
+                                                  params={"area": "payer"}).content.decode("utf-8-sig"))))
+    assert rows[0][-1] == "local"
+    assert [(r[0], r[-1]) for r in rows[1:]] == [("PAY-001", "False"), ("LOC-001", "True")]
+    report = generate(team)
+    text = pdf_text(download(team, report["number"]))
+    line = next(line for line in text.splitlines() if "Payer contract signed" in line)
+    assert "LOCAL" in line.upper() and "LOC-001" in text
+    verified = viewer.get("/api/reports/verify", params={"number": report["number"]})
+    assert verified.status_code == 200 and verified.json()["matches"] is True  # the marker is in the hashed data
+
+
+# --- the command line -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("GTREADY_CHECKLISTS_DIR", str(settings.checklists_dir))
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_the_command_adds_one_item_from_options(team: Team) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    result = CliRunner().invoke(cli, [
+        "items", "add-local", str(team.program.id), "--area", "policy", "--title", "State form filed",
+        "--done-when", "Filed.", "--why", "The state requires it.", "--source", "State rule 12.4",
+        "--signoff-role", "policy_lead", "--criticality", "minor", "--evidence", "other", "--depends-on", "POL-001",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "LOC-001  policy  State form filed" in result.output and "Added 1 local item." in result.output
+    item = team.clients["viewer"].get(team.url("/items/LOC-001")).json()
+    assert (item["local"], item["depends_on"], item["evidence_kinds"]) == (True, ["POL-001"], ["other"])
+    refused = CliRunner().invoke(cli, [
+        "items", "add-local", str(team.program.id), "--area", "policy", "--title", "Bad one", "--done-when", "x",
+        "--why", "x", "--source", "x", "--signoff-role", "policy_lead", "--criticality", "urgent",
+    ])
+    assert refused.exit_code == 1 and "--criticality: unknown criticality 'urgent'" in refused.output
+    assert "Traceback" not in refused.output
+
+
+ITEMS_YAML = """items:
+  - area: policy
+    title: State form filed
+    done_when: Filed.
+    why: The state requires it.
+    references: [State rule 12.4]
+    signoff_role: policy_lead
+    criticality: major
+  - area: payer
+    title: Payer contract signed
+    done_when: Signed.
+    why: No payment without it.
+    references: [Contract 2026]
+    signoff_role: finance_lead
+    criticality: blocker
+    evidence: [contract]
+    depends_on: [PAY-001]
+"""
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_the_command_adds_a_file_of_items_or_names_the_line_it_refuses(team: Team, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ITEMS_YAML.replace("criticality: blocker", "criticality: urgent"))
+    result = CliRunner().invoke(cli, ["items", "add-local", str(team.program.id), "--file", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.yaml line 15: item #2: criticality: unknown criticality 'urgent'" in result.output
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(ITEMS_YAML.replace("[PAY-001]", "[PAY-404]"))
+    result = CliRunner().invoke(cli, ["items", "add-local", str(team.program.id), "--file", str(unknown)])
+    assert result.exit_code == 1 and "unknown.yaml line 17: item #2: unknown item 'PAY-404'" in result.output
+    assert team.clients["viewer"].get(team.url("/items/LOC-001")).status_code == 404  # all or nothing
+    good = tmp_path / "items.yaml"
+    good.write_text(ITEMS_YAML)
+    result = CliRunner().invoke(cli, ["items", "add-local", str(team.program.id), "--file", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "LOC-001  policy" in result.output and "LOC-002  payer" in result.output
+    assert "Added 2 local items." in result.output
