@@ -129,8 +129,10 @@ class _Reader:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.problems: list[str] = []
+        self.places: set[str] = set()  # cells already reported: the validation's echo of them is left out
 
     def add(self, where: object, message: str) -> None:
+        self.places.add(str(where))
         self.problems.append(f"{self.filename}: {where}: {message}")
 
     def value(self, cell: Any, column: Column, where: _Cell) -> Any:
@@ -217,7 +219,7 @@ class _Reader:
                     continue
                 if cell.value is not None:
                     empty = False
-                where = _Cell(sheet.title, cell.row, column.name, cell.column_letter)
+                where = _Cell(sheet.title, cell.row, column.name, get_column_letter(cell.column))
                 value = self.value(cell, column, where)
                 if value is not None:
                     _put(values, column.path, value)
@@ -452,16 +454,20 @@ def parse_workbook(content: bytes, filename: str) -> Library:
 
         coverage_source = _PlacedSource(Path(filename), coverage_data, None, coverage_where)
     source = _PlacedSource(Path(filename), data, None, where)
-    return _validated(reader.problems, source, coverage_source, filename)
+    return _validated(reader.problems, source, coverage_source, filename, reader.places)
 
 
 def _validated(
-    problems: list[str], source: YamlSource, coverage_source: YamlSource | None, filename: str
+    problems: list[str], source: YamlSource, coverage_source: YamlSource | None, filename: str,
+    reported: set[str] | None = None,
 ) -> Library:
     try:
         library = validate_library(source, coverage_source)
     except LibraryError as error:
-        raise UploadInvalid(filename, [*problems, *(_text(p) for p in error.problems)]) from None
+        # A cell refused while reading is missing from the data; "field required" for it would say it twice.
+        echoes = {p for p in error.problems if p.line is None and p.message.split(": ", 1)[0] in (reported or ())}
+        found = [_text(p) for p in error.problems if p not in echoes]
+        raise UploadInvalid(filename, [*problems, *found]) from None
     if problems:
         raise UploadInvalid(filename, problems)
     return library
