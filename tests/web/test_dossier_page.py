@@ -13,7 +13,6 @@ from tests.dossier.conftest import site as site  # noqa: F401  (the fixture, for
 from tests.web.conftest import login, screenshot
 from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
-
 WIDE_ELEMENTS = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
   .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
