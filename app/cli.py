@@ -18,6 +18,7 @@ from app.cli_support import (
 )
 from app.config import Settings
 from app.dossier.cli import dossier_command
+from app.institution_libraries.cli import export_library_command, import_library_command
 from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
 from app.sso.cli import sso_cli
@@ -107,6 +108,10 @@ def checklists_validate(path: Annotated[Path, typer.Argument(help="A library fil
         typer.echo(f"ok  {library.id} {library.version}: {items} in {areas}")
     for defaults_file in defaults:
         typer.echo(f"ok  {defaults_file.name}: planning defaults, every value sourced")
+
+
+checklists_cli.command("import")(import_library_command)
+checklists_cli.command("export")(export_library_command)
 
 
 @checklists_cli.command("coverage")
