@@ -34,16 +34,15 @@ def import_library_command(
     with file.open("rb") as source:
         content = source.read(MAX_FILE_BYTES + 1)
     settings = Settings()
-    with open_session(settings) as session:
-        with exit_on_domain_error():
-            try:
-                stored = import_library(session, load_catalog(settings.checklists_dir), None, institution_id,
-                                        content, file.name)
-            except LibraryRefused as error:
-                for problem in error.extra["problems"]:
-                    typer.echo(problem, err=True)
-                typer.echo(error.detail, err=True)
-                raise typer.Exit(code=1) from None
+    with open_session(settings) as session, exit_on_domain_error():
+        try:
+            stored = import_library(session, load_catalog(settings.checklists_dir), None, institution_id,
+                                    content, file.name)
+        except LibraryRefused as error:
+            for problem in error.extra["problems"]:
+                typer.echo(problem, err=True)
+            typer.echo(error.detail, err=True)
+            raise typer.Exit(code=1) from None
     row = stored.row
     typer.echo(f"stored {row.library_id} {row.version} ({plural(stored.items, 'item')}) for institution "
                f"{row.institution_id} from {row.source_name} (SHA-256 {row.source_sha256})")
