@@ -4,7 +4,7 @@ so a page (and the header of every page) costs the same whatever the person owns
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -14,6 +14,7 @@ from app.comments.models import Comment, CommentMention
 from app.evidence.models import Evidence
 from app.me.schemas import MentionItem, MyWork, WorkCounts, WorkItem
 from app.programs.models import ItemStatus, Program, ProgramItem
+from app.signoffs.chains import next_step_waits_for
 
 DUE_WITHIN_DAYS = 14
 LAPSE_WITHIN_DAYS = 30
@@ -46,7 +47,8 @@ def _to_sign(user: User) -> Any:
     holds_role = exists().where(col(Membership.user_id) == user.id,
                                 col(Membership.institution_id) == Program.institution_id,
                                 col(Membership.role) == ProgramItem.signoff_role)
-    return _items().where(holds_role, col(ProgramItem.status) == ItemStatus.DONE.value).order_by(
+    waiting = or_(and_(col(ProgramItem.approval_chain).is_(None), holds_role), next_step_waits_for(user.id))
+    return _items().where(waiting, col(ProgramItem.status) == ItemStatus.DONE.value).order_by(
         col(ProgramItem.due_date).is_(None), col(ProgramItem.due_date), col(Program.title), col(ProgramItem.position))
 
 

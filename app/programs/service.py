@@ -32,6 +32,7 @@ DEFINITION_FIELDS = (
     "depends_on",
     "renewal_months",
     "references",
+    "approval_chain",
 )
 
 
@@ -83,6 +84,9 @@ def item_definition(item: ItemDef) -> dict[str, Any]:
         "depends_on": list(item.depends_on),
         "renewal_months": item.renewal_months,
         "references": list(item.references),
+        "approval_chain": (
+            [step.model_dump(exclude_none=True) for step in item.approval_chain] if item.approval_chain else None
+        ),
     }
 
 

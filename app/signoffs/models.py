@@ -1,7 +1,7 @@
 """Electronic signatures on items, and their revocations. Neither is ever edited or deleted."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +15,7 @@ class Meaning(StrEnum):
     REVIEWED = "reviewed"
     APPROVED = "approved"
     VERIFIED_ON_SITE = "verified_on_site"
+    AUTHORED = "authored"  # the first step of an approval chain: the author signs what the committees approve
 
 
 class SignOff(SQLModel, table=True):
@@ -33,6 +34,11 @@ class SignOff(SQLModel, table=True):
     item_snapshot: dict[str, Any] = Field(sa_type=JSON)  # the item's definition and state as signed
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # [{id, file, kind, sha256}]
     auth_method: str | None = Field(default=None, max_length=16)  # password | sso; None before it was kept
+    # A step of the item's approval chain (1, 2, ...); None for an item signed by one signature.
+    step: int | None = None
+    committee_id: uuid.UUID | None = Field(default=None, foreign_key="committees.id", ondelete="SET NULL")
+    meeting_date: date | None = None  # a committee step: the meeting that approved it
+    on_behalf_of_committee: str | None = Field(default=None, max_length=200)  # the committee's name as signed
 
 
 class Revocation(SQLModel, table=True):
