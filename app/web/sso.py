@@ -123,7 +123,9 @@ def sign_item_with_sso(
         )
     except SsoFailure as failure:
         return _failure_page(request, failure, f"/programs/{program.id}/items/{quote(key)}")
-    return RedirectResponse(url, status_code=303)
+    # Not a redirect: the pages' CSP (form-action 'self') rightly stops a form post from being redirected to
+    # another site, so a page sends the browser on (meta refresh, no JavaScript) with a link as well.
+    return render(request, principal, "sso_redirect.html", {"url": url})
 
 
 def _lines(text: str) -> list[str]:
