@@ -22,7 +22,8 @@ from app.programs.models import ItemStatus, Program, ProgramItem
 from app.programs.rules import counts_as_complete
 
 # The events that change which items count, or whether they are complete.
-STATUS_ACTIONS = ("program.created", "item.updated", "item.signed_off", "signoff.revoked", "program.library_upgraded")
+STATUS_ACTIONS = ("program.created", "item.updated", "item.signed_off", "signoff.revoked", "program.library_upgraded",
+                  "item.local_created", "item.local_updated", "item.local_retired")
 
 STATUS_WORDS = {
     "not_started": "not started",
@@ -99,6 +100,9 @@ def _undo(items: dict[str, _Tracked], action: str, key: str, before: dict[str, A
         for retired in after.get("retired", []):
             if retired in items:
                 items[retired].counted = True
+    elif action in ("item.local_created", "item.local_retired"):  # before it was added, after it was retired
+        if key in items:
+            items[key].counted = action == "item.local_retired"
     elif key in items and "status" in before and (action != "item.updated" or "status" in after):
         items[key].status = before["status"]
 
@@ -280,6 +284,12 @@ def _describe(
             return "signed off", *item, f" as {meaning}" if meaning else ""
         case "signoff.revoked":
             return "revoked the sign-off of", *item, f": {after['reason']}" if after.get("reason") else ""
+        case "item.local_created":
+            return "added the local item", *item, ""
+        case "item.local_updated":
+            return "changed the local item", *item, ""
+        case "item.local_retired":
+            return "retired the local item", *item, f": {after['reason']}" if after.get("reason") else ""
         case "evidence.added":
             return "attached evidence to", *item, f": {after.get('file', '')}"
         case "evidence.removed":

@@ -432,3 +432,31 @@ def test_the_command_adds_a_file_of_items_or_names_the_line_it_refuses(team: Tea
     assert result.exit_code == 0, result.output
     assert "LOC-001  policy" in result.output and "LOC-002  payer" in result.output
     assert "Added 2 local items." in result.output
+
+
+def test_readiness_history_counts_a_local_item_only_while_it_was_current(app: FastAPI, session: Session) -> None:
+    from app.clock import frozen_at
+    from app.programs.history import readiness_history
+    from app.programs.local_items import create_local_item, retire_local_item
+    from app.programs.readiness import readiness
+    from app.programs.schemas import LocalItemCreate
+    from tests.factories import make_program
+    from tests.programs.test_history import at
+
+    with frozen_at(at(0)):
+        program = make_program(session, app.state.catalog)
+        pay = session.scalars(select(ProgramItem).where(col(ProgramItem.key) == "PAY-001")).one()
+        pay.status = "signed_off"  # weight 4 of the 13 the program opened with, complete from the start
+        session.add(pay)
+        session.commit()
+    with frozen_at(at(1)):  # a local blocker of weight 10 nobody has done: readiness drops while it counts
+        create_local_item(session, program.id, LocalItemCreate.model_validate(body(criticality="blocker", weight=10)))
+    with frozen_at(at(2)):
+        version = session.scalars(select(ProgramItem.version).where(col(ProgramItem.key) == "LOC-001")).one()
+        retire_local_item(session, program.id, "LOC-001", "Rule withdrawn", version)
+    with frozen_at(at(3)):
+        series = readiness_history(session, [program])[program.id]
+        assert series[-1].ratio == readiness(session, program.id).overall_ratio
+    assert [(p.at, p.ratio) for p in series] == [
+        (at(0), 0.3077), (at(1), 0.1739), (at(2), 0.3077), (at(3), 0.3077)
+    ]
