@@ -3,17 +3,21 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app.auth.deps import CurrentUser
 from app.auth.permissions import require_member
+from app.auth.roles import Role
 from app.checklists.router import CatalogDep
 from app.db import SessionDep
 from app.openapi_answers import response_headers
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.programs.schemas import ItemFilters
 from app.reports import service
+from app.reports.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
+from app.reports.docx import docx_for
 from app.reports.exports import MEDIA_TYPES, Format, Register, register_rows, to_csv, to_xlsx
+from app.reports.finalise import finalise_report
 from app.reports.schemas import ReportRead, ReportRequest, ReportVerification
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -64,6 +68,36 @@ def download(number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, se
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{report.number}.pdf"', "ETag": report.pdf_sha256},
     )
+
+
+@router.get(
+    "/reports/{number}/docx", response_class=Response,
+    responses={200: {"content": {DOCX_MEDIA_TYPE: {}}, "headers": response_headers("Content-Disposition")}},
+)
+def download_docx(
+    request: Request, number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep
+) -> Response:
+    """The report as an editable Word document made from the same snapshot; the PDF stays the record of truth."""
+    report = service.report_by_number(session, number)
+    require_member(session, user, report.institution_id, what="report")
+    content = docx_for(report, request.app.state.settings.base_url)
+    service.record_download(session, user, report, "docx")
+    return Response(
+        content, media_type=DOCX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{report.number}.docx"'},
+    )
+
+
+@router.post(
+    "/reports/{number}/finalise", response_model=ReportRead,
+    responses={409: {"description": "The report is already final"}},
+)
+def finalise(number: Annotated[str, Path(pattern=NUMBER)], user: CurrentUser, session: SessionDep) -> ReportRead:
+    """Mark a draft report final (champions): its PDF is rendered again without the DRAFT watermark."""
+    report = service.report_by_number(session, number)
+    require_member(session, user, report.institution_id, [Role.CHAMPION], what="report")
+    report = finalise_report(session, user, report)
+    return next(r for r in service.list_reports(session, report.program_id) if r.number == report.number)
 
 
 @router.get(

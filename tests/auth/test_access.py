@@ -54,6 +54,8 @@ VALID_BODIES = {
     ("put", "/api/institutions/{institution_id}/packets/{packet_kind}"): {"yaml": "kind: ibc"},
     ("put", "/api/institutions/{institution_id}/sso"): {"rules": [{"email_domain": "b.org"}], "group_roles": []},
     ("put", "/api/programs/{program_id}/target"): {"first_patient_target": "2027-06-30"},
+    ("put", "/api/institutions/{institution_id}/branding"): {"name_line": "x", "primary_colour": "#000000",
+                                                            "accent_colour": "#000000"},
     ("post", "/api/programs/{program_id}/local-items"): {
         "area": "policy", "title": "xyz", "done_when": "x", "why": "x", "references": ["x"],
         "signoff_role": "policy_lead", "criticality": "minor"},

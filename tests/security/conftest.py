@@ -134,6 +134,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "PacketDefinitionUpload": lambda: {"yaml": MINI_IBC},
         "SsoConfig": lambda: {"rules": [{"email_domain": "planted.example"}], "group_roles": []},
         "TargetUpdate": lambda: {"first_patient_target": "2027-06-30"},
+        "BrandingUpdate": lambda: {"name_line": "Planted", "primary_colour": "#000000", "accent_colour": "#ff0000"},
         "ServiceAccountCreate": lambda: {"name": "Planted integration", "access": "read-write"},
         "InstitutionSecurityUpdate": lambda: {"require_mfa_for": []},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
@@ -166,4 +167,3 @@ def intruder(app: FastAPI, session: Session, client_for: Callable[[User], TestCl
     user = make_user(session, other, roles=tuple(role.value for role in Role), password=PASSWORD,
                      email="intruder@elsewhere.example")
     return Intruder(user, client_for(user))
-
