@@ -1,17 +1,25 @@
 """Request and response bodies of the single sign-on API."""
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
 
 from app.auth.roles import Role
 from app.text import NO_NUL, NoNul
 
-Domain = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=253,
-                           pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"),
-]
+DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def _domain(value: str) -> str:
+    domain = value.strip().lower()
+    if len(domain) > 253 or not DOMAIN.fullmatch(domain):
+        raise ValueError("not a domain name: write the part after the @, like riverside.example")
+    return domain
+
+
+Domain = Annotated[str, StringConstraints(max_length=300), AfterValidator(_domain)]
 ClaimName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul, NO_NUL]
 ClaimValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NO_NUL]
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NO_NUL]
