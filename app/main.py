@@ -41,6 +41,7 @@ from app.signoffs.router import router as signoffs_router
 from app.sso.router import router as sso_router
 from app.transfer.router import router as transfer_router
 from app.web.accounts import router as web_accounts_router
+from app.web.institution_libraries import router as web_institution_libraries_router
 from app.web.sso import router as web_sso_router
 from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_signoffs_router)
     app.include_router(web_planning_router)
     app.include_router(web_library_upgrade_router)
+    app.include_router(web_institution_libraries_router)
     app.include_router(web_admin_router)
     app.include_router(web_invitations_router)
     app.include_router(web_my_work_router)

@@ -16,6 +16,7 @@ from app.programs import service
 from app.programs.access import program_for
 from app.programs.history import readiness_chart, readiness_history, recent_activity
 from app.programs.readiness import readiness_of_programs
+from app.web.institution_libraries import libraries_context
 from app.web.session import WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
@@ -45,11 +46,12 @@ def history_page(request: Request, principal: WebPrincipal, program_id: uuid.UUI
 
 
 @router.get("/libraries", response_class=HTMLResponse)
-def libraries_page(request: Request, principal: WebPrincipal, catalog: CatalogDep) -> HTMLResponse:
-    libraries = catalog.all()
-    overdue = {library.key: library.overdue_reviews(today()) for library in libraries}
-    return render(request, principal, "libraries.html", {"nav": "libraries", "libraries": libraries,
-                                                          "overdue_reviews": overdue})
+def libraries_page(
+    request: Request, principal: WebPrincipal, catalog: CatalogDep, session: SessionDep, uploaded: str = ""
+) -> HTMLResponse:
+    """Shipped libraries, and the person's institutions' own (their versions, downloads, the upload form)."""
+    context = libraries_context(session, catalog, principal.user, uploaded=uploaded)
+    return render(request, principal, "libraries.html", context)
 
 
 @router.get("/libraries/{library_id}/{version}", response_class=HTMLResponse)
