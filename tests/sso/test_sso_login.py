@@ -227,3 +227,17 @@ def test_require_sso_refuses_password_login_but_not_the_superuser(
         assert page.status_code == 403 and "Sign in with Riverside ID" in page.text
         assert fresh.post("/api/auth/login", json={"email": "root@example.org",
                                                    "password": "correct horse battery staple"}).status_code == 200
+
+
+def test_a_round_trip_older_than_ten_minutes_is_refused(
+    anonymous: TestClient, mock_provider: MockProvider, riverside: Institution,
+) -> None:
+    from datetime import timedelta
+
+    from app.clock import frozen_at
+
+    mock_provider.set_user("old-1", email="old@riverside.example", groups=["gt-viewers"])
+    callback = callback_path(mock_provider.authorize(start(anonymous), "old-1"))
+    with frozen_at(utcnow() + timedelta(minutes=11)):
+        answer = anonymous.get(callback, follow_redirects=False)
+    assert answer.status_code == 400 and "took longer than 10 minutes" in answer.text

@@ -172,3 +172,22 @@ def test_an_id_token_signed_with_a_key_the_provider_does_not_publish_is_refused(
             assert passed.status_code == 403 and "No institution in gtready accepts people from nowhere" in passed.text
     finally:
         app.state.engine.dispose()
+
+
+def test_a_signing_grant_expires_five_minutes_after_the_provider_confirmed_it(
+    team: Team, client: TestClient, mock_provider: MockProvider, anonymous: TestClient, session: Session,
+    client_for: object,
+) -> None:
+    from datetime import timedelta
+
+    from app.clock import frozen_at, utcnow
+
+    api = client_for(_sso_person(team, client, mock_provider, anonymous, session))  # type: ignore[operator]
+    version = mark_done(team, "POL-002")
+    grant = api.post("/api/sso/signing-grants").json()
+    mock_provider.set_user("pat-1", email=EMAIL, groups=["gt-policy"])
+    anonymous.get(callback_path(mock_provider.authorize(grant["url"], "pat-1")), follow_redirects=False)
+    body = {"meaning": "approved", "version": version, "signing_grant": grant["signing_grant"]}
+    with frozen_at(utcnow() + timedelta(minutes=6)):
+        late = api.post(team.url("/items/POL-002/signoffs"), json=body)
+    assert late.status_code == 401 and "expired" in late.json()["detail"]
