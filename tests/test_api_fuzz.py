@@ -38,6 +38,9 @@ DOMAIN_RULES = {
     "POST /api/programs/{program_id}/items/{key}/signoffs",
     # the evidence kind must be one the item expects
     "POST /api/programs/{program_id}/items/{key}/evidence",
+    # a dossier's product must be one of the library's that the program offers; the file to verify must be a zip
+    "POST /api/programs/{program_id}/dossiers",
+    "POST /api/dossiers/verify",
     # cross-field rules of the planning models: payer shares sum to 100%, a schedule's to_month after from_month
     "POST /api/programs/{program_id}/scenarios/reimbursement",
     "POST /api/programs/{program_id}/scenarios/capacity",
