@@ -182,8 +182,12 @@ def report(
     out: Annotated[Path, typer.Option(help="Where to write the PDF")] = Path("out") / "readiness-report.pdf",
     kind: Annotated[str, typer.Option(help="full, executive or a packet: pt-committee, ibc, finance, mec")] = "full",
     prepared_for: Annotated[str, typer.Option(help="Who it is for")] = "Gene therapy program steering committee",
+    fmt: Annotated[str, typer.Option("--format", help="pdf, or docx: an editable Word copy")] = "pdf",
 ) -> None:
-    """Generate, store and write a PDF readiness report of a program."""
+    """Generate, store and write a readiness report of a program (PDF, or a Word copy with --format docx)."""
+    if fmt not in {"pdf", "docx"}:
+        typer.echo(f"--format must be pdf or docx, not {fmt!r}", err=True)
+        raise typer.Exit(code=1)
     import uuid as uuid_module
 
     from app.errors import DomainError
@@ -202,6 +206,14 @@ def report(
             typer.echo(getattr(error, "detail", str(error)), err=True)
             raise typer.Exit(code=1) from None
         out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "docx":
+            from app.reports.docx import docx_for
+
+            out = out.with_suffix(".docx") if out.suffix == ".pdf" else out
+            out.write_bytes(docx_for(stored, settings.base_url))
+            typer.echo(f"{stored.number}: Word document written to {out} (data SHA-256 {stored.data_sha256}; "
+                       "the stored PDF is the record of truth)")
+            return
         out.write_bytes(stored.pdf)
         pages = plural(stored.pages, "page")
         typer.echo(f"{stored.number}: {pages} written to {out} (data SHA-256 {stored.data_sha256})")

@@ -1,6 +1,7 @@
 """Reports as Word documents, and drafts made final: read back with python-docx and pypdf."""
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,11 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlmodel import Session
+from typer.testing import CliRunner
 
 from app.audit.models import AuditEvent
+from app.cli import cli
+from app.config import Settings
 from app.reports.docx import MEDIA_TYPE, RECORD_OF_TRUTH
 from app.reports.models import Report
 from tests.conftest import Team
@@ -169,3 +173,30 @@ def test_only_champions_finalise_and_the_final_pdf_has_no_watermark(
 def test_unknown_report_docx_and_finalise_are_404(real_team: Team) -> None:  # noqa: F811
     assert real_team.clients["champion"].get("/api/reports/GTR-2026-999999/docx").status_code == 404
     assert real_team.clients["champion"].post("/api/reports/GTR-2026-999999/finalise").status_code == 404
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("GTREADY_CHECKLISTS_DIR", str(settings.checklists_dir))
+    monkeypatch.setenv("GTREADY_DATA_DIR", str(settings.data_dir))
+
+
+def test_cli_writes_a_packet_as_docx(cli_env: None, real_team: Team, tmp_path: Path) -> None:  # noqa: F811
+    out = tmp_path / "packet.pdf"
+    result = CliRunner().invoke(cli, ["report", str(real_team.program.id), "--kind", "pt-committee",
+                                      "--format", "docx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "packet.docx"
+    assert f"Word document written to {written}" in result.output and not out.exists()
+    doc = Document(str(written))
+    assert "Pharmacy and Therapeutics" in headings(doc)[0] and watermarked(doc)
+    assert RECORD_OF_TRUTH in all_text(doc)
+    listed = real_team.clients["viewer"].get(real_team.url("/reports")).json()
+    assert [r["kind"] for r in listed] == ["pt-committee"]
+
+
+def test_cli_refuses_an_unknown_format_in_one_line(cli_env: None, real_team: Team) -> None:  # noqa: F811
+    result = CliRunner().invoke(cli, ["report", str(real_team.program.id), "--format", "odt"])
+    assert result.exit_code == 1 and "odt" in result.output and result.output.count("\n") == 1
+    assert real_team.clients["viewer"].get(real_team.url("/reports")).json() == []
