@@ -64,9 +64,9 @@ def committee_records(session: Session, committees: Sequence[Committee]) -> list
         .order_by(col(User.full_name))
     ).all() if ids else []
     chairs = {c.chair_id for c in committees if c.chair_id}
-    names: dict[uuid.UUID, str] = dict(
-        session.execute(select(col(User.id), col(User.full_name)).where(col(User.id).in_(chairs))).tuples().all()
-    ) if chairs else {}
+    names: dict[uuid.UUID, str] = {
+        user.id: user.full_name for user in session.scalars(select(User).where(col(User.id).in_(chairs))).all()
+    } if chairs else {}
     members: dict[uuid.UUID, list[CommitteeMemberRead]] = {i: [] for i in ids}
     for committee_id, user in rows:
         members[committee_id].append(CommitteeMemberRead(user_id=user.id, full_name=user.full_name, email=user.email))

@@ -11,7 +11,7 @@ from tests.conftest import Team
 
 EXAMPLE_VALUES = {"key": "PHARM-001", "role": "viewer", "to_version": "1.1.0", "register": "items", "fmt": "csv",
                   "library_id": "mini", "version": "1.0.0", "packet_kind": "ibc",
-                  "service_account_id": "00000000-0000-4000-8000-000000000000"}
+                  "service_account_id": "00000000-0000-4000-8000-000000000000", "slug": "pt"}
 
 
 def test_every_institution_scoped_route_answers_404_to_another_institution(
@@ -64,6 +64,9 @@ VALID_BODIES = {
     ("post", "/api/institutions/{institution_id}/service-accounts"): {"name": "x", "access": "read"},
     ("put", "/api/institutions/{institution_id}/security"): {"require_mfa_for": ["champion"]},
     ("post", "/api/programs/{program_id}/items/{key}/comments"): {"body": "x"},
+    ("post", "/api/institutions/{institution_id}/committees"): {"slug": "pt", "name": "P&T"},
+    ("patch", "/api/institutions/{institution_id}/committees/{slug}"): {"name": "P&T"},
+    ("post", "/api/institutions/{institution_id}/committees/{slug}/members"): {"user_id": "00000000-0000-0000-0000-000000000001"},
     ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {
         "products": [{"product": "hemgenix", "acquisition_cost": 1, "patients_per_year": 1}],
         "payers": {"commercial": {"share": 1, "denial_probability": 0, "partial_payment_probability": 0,

@@ -88,8 +88,13 @@ def victim_world(team: Team) -> World:
         champion.post(team.url("/items/PAY-001/comments"), json={"body": f"please read @{mentioned.email}"})
         return str(team.clients["policy_lead"].get("/api/me/notifications").json()["items"][0]["id"])
 
+    def committee() -> str:
+        body = {"slug": "pt", "name": "Pharmacy and therapeutics", "chair_id": str(team.people["viewer"].id)}
+        return str(_created(admin.post(f"/api/institutions/{team.institution.id}/committees", json=body))["slug"])
+
     return World({
         "institution_id": lambda: str(team.institution.id),
+        "slug": committee,  # a committee's (its chair, the viewer, sits on it)
         "program_id": lambda: str(team.program.id),
         "key": lambda: "PAY-001",
         "evidence_id": evidence,
@@ -137,6 +142,9 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "BrandingUpdate": lambda: {"name_line": "Planted", "primary_colour": "#000000", "accent_colour": "#ff0000"},
         "ServiceAccountCreate": lambda: {"name": "Planted integration", "access": "read-write"},
         "InstitutionSecurityUpdate": lambda: {"require_mfa_for": []},
+        "CommitteeCreate": lambda: {"slug": "planted", "name": "Planted committee"},
+        "CommitteeUpdate": lambda: {"name": "Renamed by another institution"},
+        "CommitteeMemberAdd": lambda: {"user_id": str(team.people["champion"].id)},
         "UpgradeRequest": lambda: {"to_version": "1.1.0"},
         "LocalItemCreate": lambda: {"area": "policy", "title": "Planted local item", "done_when": "Planted.",
                                     "why": "Planted.", "references": ["Planted"], "signoff_role": "policy_lead",
@@ -167,3 +175,4 @@ def intruder(app: FastAPI, session: Session, client_for: Callable[[User], TestCl
     user = make_user(session, other, roles=tuple(role.value for role in Role), password=PASSWORD,
                      email="intruder@elsewhere.example")
     return Intruder(user, client_for(user))
+
