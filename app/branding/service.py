@@ -102,3 +102,11 @@ def report_branding(session: Session, institution_id: uuid.UUID) -> ReportBrandi
         logo_png_base64=base64.b64encode(row.logo_png).decode() if row.logo_png else None,
         logo_sha256=row.logo_sha256,
     )
+
+
+def logo_data_uri(session: Session, institution_id: uuid.UUID) -> str | None:
+    """The stored (re-encoded) logo as a data: URI for the administration page's preview."""
+    row = get_branding(session, institution_id)
+    if row is None or row.logo_png is None:
+        return None
+    return "data:image/png;base64," + base64.b64encode(row.logo_png).decode()

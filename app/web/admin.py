@@ -19,6 +19,7 @@ from app.auth.roles import Role
 from app.auth.router import invitation_link
 from app.auth.schemas import InvitationCreate
 from app.auth.service import grant_roles, institution_member, revoke_role
+from app.branding.service import branding_read, logo_data_uri
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.programs.models import Institution
@@ -31,6 +32,9 @@ DONE_MESSAGES = {
     "granted": "Role granted.",
     "removed": "Role removed.",
     "revoked": "Invitation revoked: its link no longer works.",
+    "branding": "Branding saved: reports generated from now on carry it.",
+    "logo": "Logo saved (re-encoded as PNG): reports generated from now on carry it.",
+    "logo_removed": "Logo removed: reports generated from now on carry none.",
 }
 
 
@@ -72,7 +76,7 @@ EMPTY_INVITE: dict[str, Any] = {"email": "", "full_name": "", "roles": []}
 def _admin_page(
     request: Request, principal: WebPrincipal, session: Session, institution: Institution, *,
     form: dict[str, Any] | None = None, errors: dict[str, str] | None = None, new_link: str | None = None,
-    message: dict[str, str] | None = None, status_code: int = 200,
+    message: dict[str, str] | None = None, status_code: int = 200, extra: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     rows = [(i, invitations.invitation_state(i).value) for i in invitations.invitations_of(session, institution.id)]
     context = {
@@ -80,6 +84,8 @@ def _admin_page(
         "invitations": rows, "roles": list(Role), "form": form or EMPTY_INVITE, "errors": errors or {},
         "new_link": new_link, "message": message, "me": principal.user,
         "mail_enabled": request.app.state.settings.mail_enabled,
+        "branding": branding_read(session, institution.id), "logo_src": logo_data_uri(session, institution.id),
+        "branding_form": None, "branding_errors": None, **(extra or {}),
     }
     return render(request, principal, "admin.html", context, status_code=status_code)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.auth.models import Membership
+from app.auth.roles import Role
 from app.auth.service import create_api_token, list_api_tokens, revoke_api_token, roles_in
 from app.checklists.router import CatalogDep
 from app.checklists.schema import JURISDICTION_LABELS
@@ -97,12 +98,12 @@ def _reports_page(
     message: dict[str, str] | None = None, verify: str = "", status_code: int = 200,
 ) -> HTMLResponse:
     program = program_for(session, principal.user, program_id)
-    can_generate = principal.user.is_superuser or bool(
-        roles_in(session, principal.user, program.institution_id) & PROGRAM_MANAGERS
-    )
+    held = roles_in(session, principal.user, program.institution_id)
+    can_generate = principal.user.is_superuser or bool(held & PROGRAM_MANAGERS)
     context = {
         "program": program, "reports": list_reports(session, program_id), "can_generate": can_generate,
         "message": message, "verify_number": verify,
+        "can_finalise": principal.user.is_superuser or Role.CHAMPION in held,
         "verification": verify_report(session, verify, None, viewer=principal.user) if verify else None,
     }
     return render(request, principal, "reports.html", context, status_code=status_code)
