@@ -9,7 +9,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
-from app.branding.router import router as branding_router
 from app.auth.security_router import router as security_router
 from app.branding.router import router as branding_router
 from app.calendar.router import feeds as calendar_feeds_router
@@ -46,7 +45,6 @@ from app.web.sso import router as web_sso_router
 from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
 from app.web.branding import router as web_branding_router
-from app.web.report_finalise import router as web_report_finalise_router
 from app.web.dossiers import router as web_dossiers_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
@@ -54,9 +52,9 @@ from app.web.local_items import router as web_local_items_router
 from app.web.my_work import router as web_my_work_router
 from app.web.notifications import router as web_notifications_router
 from app.web.packets import router as web_packets_router
-from app.web.packets import router as web_packets_router
 from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
+from app.web.report_finalise import router as web_report_finalise_router
 from app.web.router import router as web_router
 from app.web.session import LoginRequired, domain_error_page, http_error_page, redirect_to_login
 from app.web.signoffs import router as web_signoffs_router
@@ -103,7 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(branding_router)
     app.include_router(dossier_router)
     app.include_router(packets_router)
-    app.include_router(branding_router)
     app.include_router(planning_router)
     app.include_router(transfer_router)
     app.include_router(notifications_router)
@@ -131,7 +128,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_invitations_router)
     app.include_router(web_my_work_router)
     app.include_router(web_notifications_router)
-    app.include_router(web_packets_router)
     app.include_router(web_packets_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
