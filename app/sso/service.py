@@ -8,6 +8,7 @@ is never removed by a sign-in: the removal is skipped and audited (`sso.last_adm
 institution cannot lock itself out through a directory change; an administrator removes it by hand.
 """
 
+import hmac
 import logging
 import uuid
 from dataclasses import dataclass
@@ -113,10 +114,16 @@ def _take_pending(session: Session, state: str) -> SsoPending:
 
 def finish(
     session: Session, settings: Settings, *, state: str, code: str, error: str = "", error_description: str = "",
+    browser_state: str = "",
 ) -> Finished:
-    """Complete a round trip the provider sent back: a signed-in person (login) or a confirmed signing grant."""
+    """Complete a round trip the provider sent back: a signed-in person (login) or a confirmed signing grant.
+    A login must come back to the browser that started it (`browser_state`, from its cookie): otherwise someone
+    could send a victim their own callback link and sign the victim in as themselves (login CSRF)."""
     _not_configured(settings)
     pending = _take_pending(session, state)
+    if pending.purpose == LOGIN and not hmac.compare_digest(browser_state.encode(), state.encode()):
+        raise SsoFailure("other_browser", "This sign-in was started in another browser, or this browser refused "
+                         "gtready's cookie. Start again from the login page in this browser.")
     if error:
         raise SsoFailure(
             "provider_error",
@@ -233,6 +240,10 @@ def sign_in(session: Session, settings: Settings, issuer: str, claims: dict[str,
         raise SsoFailure("missing_email", f"The provider sent no email address in the {settings.oidc_email_claim!r} "
                          "claim (GTREADY_OIDC_EMAIL_CLAIM); ask IT to release it, or add the 'email' scope.",
                          details={"claims": logged})
+    if claims.get("email_verified") is False:
+        raise SsoFailure("unverified_email", "The provider says your email address is not verified, so gtready "
+                         "cannot tell which account is yours. Verify it at the provider first.",
+                         status_code=403, details={"claims": logged})
     email = normalise_email(email_value)[:254]
     groups = _claim_strings(claims.get(settings.oidc_groups_claim))
     institutions = matching_institutions(session, email, claims)

@@ -3,7 +3,7 @@ words when it fails, and the administrators' section of the institution page. Th
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +28,8 @@ from app.sso.schemas import SsoConfig
 from app.web.session import WebPrincipal, render, templates
 
 router = APIRouter(include_in_schema=False)
+
+STATE_COOKIE = "gtready_sso_state"
 
 
 def _signs_with_sso(user: User | None) -> bool:
@@ -60,7 +62,11 @@ def sso_login(request: Request, session: SessionDep, next: Annotated[str, Query(
         url = service.start_login(session, request.app.state.settings, _safe_next(next))
     except SsoFailure as failure:
         return _failure_page(request, failure)
-    return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(url, status_code=303)
+    # Binds the round trip to this browser (see service.finish); Lax: sent when the provider sends it back.
+    response.set_cookie(STATE_COOKIE, parse_qs(urlsplit(url).query)["state"][0], max_age=600, path="/auth/sso",
+                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
 
 
 @router.get("/auth/sso/callback")
@@ -73,11 +79,13 @@ def sso_callback(
     settings = request.app.state.settings
     try:
         done = service.finish(session, settings, state=state.replace("\x00", ""), code=code.replace("\x00", ""),
-                              error=error.replace("\x00", ""), error_description=error_description.replace("\x00", ""))
+                              error=error.replace("\x00", ""), error_description=error_description.replace("\x00", ""),
+                              browser_state=request.cookies.get(STATE_COOKIE, ""))
     except SsoFailure as failure:
         return _failure_page(request, failure)
     if done.purpose == service.LOGIN:
         response = RedirectResponse(_safe_next(done.next_path), status_code=303)
+        response.delete_cookie(STATE_COOKIE, path="/auth/sso")
         set_session_cookie(request, response, service.start_sso_session(session, settings, done.user))
         return response
     if not done.payload:  # a grant asked for through the API: the script goes on

@@ -241,3 +241,24 @@ def test_a_round_trip_older_than_ten_minutes_is_refused(
     with frozen_at(utcnow() + timedelta(minutes=11)):
         answer = anonymous.get(callback, follow_redirects=False)
     assert answer.status_code == 400 and "took longer than 10 minutes" in answer.text
+
+
+def test_a_callback_opened_in_another_browser_signs_no_one_in(
+    anonymous: TestClient, mock_provider: MockProvider, riverside: Institution,
+) -> None:
+    """Login CSRF: an attacker's own callback link, sent to a victim, must not sign the victim in as the attacker."""
+    mock_provider.set_user("att-1", email="attacker@riverside.example", groups=["gt-viewers"])
+    callback = callback_path(mock_provider.authorize(start(anonymous), "att-1"))
+    with TestClient(anonymous.app) as victim:
+        answer = victim.get(callback, follow_redirects=False)
+        assert answer.status_code == 400 and "started in another browser" in answer.text
+        assert victim.get("/api/auth/me").status_code == 401
+
+
+def test_an_email_the_provider_says_is_unverified_is_refused(
+    anonymous: TestClient, mock_provider: MockProvider, riverside: Institution,
+) -> None:
+    answer = sign_in(anonymous, mock_provider, "unv-1", email="admin@riverside.example", email_verified=False,
+                     groups=["gt-viewers"])
+    assert answer.status_code == 403 and "not verified" in answer.text
+    assert anonymous.get("/api/auth/me").status_code == 401
