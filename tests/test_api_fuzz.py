@@ -36,6 +36,11 @@ DOMAIN_RULES = {
     # a change names the version it is based on, in If-Match or in the body: one of two places, not expressible
     "PATCH /api/programs/{program_id}/items/{key}",
     "POST /api/programs/{program_id}/items/{key}/signoffs",
+    # a local item's area must be one of the program's and its dependencies current items without a cycle; a change
+    # names its version (If-Match or body); only local items (not the library's) are edited or retired
+    "POST /api/programs/{program_id}/local-items",
+    "PATCH /api/programs/{program_id}/local-items/{key}",
+    "POST /api/programs/{program_id}/local-items/{key}/retire",
     # the evidence kind must be one the item expects
     "POST /api/programs/{program_id}/items/{key}/evidence",
     # a dossier's product must be one of the library's that the program offers; the file to verify must be a zip
@@ -46,6 +51,9 @@ DOMAIN_RULES = {
     "POST /api/programs/{program_id}/scenarios/capacity",
     "PUT /api/scenarios/{scenario_id}/reimbursement",
     "PUT /api/scenarios/{scenario_id}/capacity",
+    # OAuth 2.0 token endpoint: client credentials come in the form or in HTTP Basic (so no form field is required
+    # by the schema), and RFC 6749 section 5.2 answers what is missing with 400 invalid_request, not 422
+    "POST /api/oauth/token",
 }
 
 

@@ -45,7 +45,7 @@ def enrol(app: FastAPI, team: Team, role: str) -> tuple[FormClient, str, list[st
     browser.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     done = browser.post("/account/mfa/confirm", {"code": code(secret.group(1), -1)})
     assert done.status_code == 200, done.text
-    recovery = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", done.text)
+    recovery = re.findall(r"<li>([0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})</li>", done.text)
     return browser, secret.group(1), recovery
 
 
@@ -72,7 +72,7 @@ def test_enrolment_needs_a_first_valid_code_then_gives_ten_recovery_codes_and_hi
     assert wrong.status_code == 422 and "the code is incorrect" in wrong.text
     assert session.get(UserMfa, team.people["finance_lead"].id).enabled_at is None  # type: ignore[union-attr]
     done = browser.post("/account/mfa/confirm", {"code": code(secret)})
-    recovery = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", done.text)
+    recovery = re.findall(r"<li>([0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4})</li>", done.text)
     assert done.status_code == 200 and len(set(recovery)) == 10
     assert [e.after["method"] for e in events(session, "mfa.enabled")] == ["totp"]
     later = browser.get("/account/mfa")
