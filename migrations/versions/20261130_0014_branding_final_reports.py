@@ -2,7 +2,7 @@
 finalised_by_name, draft_pdf_sha256 (every report a draft until a champion marks it final)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 08:50:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db
 
 revision: str = '0014'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

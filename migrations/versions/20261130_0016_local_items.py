@@ -1,7 +1,7 @@
 """program_items: local items (a program's own steps, keys LOC-001...), their phase, and when and why one retired
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-11-30 08:50:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import app.db
 
 revision: str = '0016'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """institution_libraries: checklist libraries an institution uploaded (workbook or YAML), one row per version
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-11-30 08:50:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = '0017'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """committees and their members; approval chains on items and chain steps on sign-offs
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0017
 Create Date: 2026-11-30 08:45:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = '0018'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

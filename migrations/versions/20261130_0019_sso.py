@@ -2,7 +2,7 @@
 sign-off's signer authenticated
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0018
 Create Date: 2026-11-30 08:50:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db
 
 revision: str = '0019'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 with their short-lived tokens
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0019
 Create Date: 2026-11-30 08:40:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import app.db
 
 revision: str = '0020'
-down_revision: str | Sequence[str] | None = '0012'
+down_revision: str | Sequence[str] | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
