@@ -65,6 +65,9 @@ FORMS = {
     "applies_to.care_roles": "empty: hub and spoke",
     "applies_to.jurisdictions": "empty: every jurisdiction of the library",
     "references": "one source per line: a short name with its full citation in the sources sheet, or the citation",
+    "approval_chain": 'the ordered steps, each naming a "role" (a sign-off role) or a "committee" (its id) and the '
+    '"meaning" of its signature, e.g. [{"role": "policy_lead", "meaning": "authored"}, {"committee": "pt", '
+    '"meaning": "approved"}]; empty: one signature by signoff_role',
 }
 # Lists of free text (a citation may hold ';'): split on new lines only.
 FREE_TEXT_LISTS = frozenset({"references"})
