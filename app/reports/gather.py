@@ -183,9 +183,10 @@ def gather(
     items, _ = list_items(session, program.id, ItemFilters(), EVERY_ITEM)
     records = signoff_records(session, program.id)
     evidence = program_evidence(session, program.id)
-    previous = session.scalars(
-        select(Report).where(col(Report.program_id) == program.id).order_by(col(Report.created_at).desc()).limit(1)
-    ).first()
+    earlier = select(Report).where(col(Report.program_id) == program.id)
+    if kind.is_packet:  # a packet tells its committee what changed since its previous packet, over the same scope
+        earlier = earlier.where(col(Report.kind) == kind.value)
+    previous = session.scalars(earlier.order_by(col(Report.created_at).desc()).limit(1)).first()
     own = institution_catalog(session, catalog, program.institution_id)  # shipped libraries and its own uploads
     library = own.get(program.library_id, program.library_version)
     names = {p.id: p.name for p in library.products} if library else {}

@@ -113,3 +113,13 @@ def test_report_kind_is_validated(real_team: Team) -> None:
     assert {k.value for k in ReportKind} >= {"full", "executive", "pt-committee", "ibc", "finance", "mec"}
     listed = real_team.clients["viewer"].get(real_team.url("/reports")).json()
     assert listed == []
+
+
+def test_a_packet_compares_with_the_previous_packet_of_its_kind(real_team: Team) -> None:
+    first = generate(real_team, "finance")
+    generate(real_team, "ibc")
+    signed(real_team, "PAY-001", "financial_analysis", "finance_lead")
+    second = generate(real_team, "finance")
+    text = pdf_text(real_team.clients["viewer"].get(f"/api/reports/{second['number']}/pdf").content)
+    assert f"Compared with {first['number']}" in text
+    assert "Newly signed off (1): PAY-001 Acquisition route decided for each product and payer" in text
