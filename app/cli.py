@@ -17,6 +17,7 @@ from app.cli_support import (
     plural,
 )
 from app.config import Settings
+from app.committees.cli import committees_cli
 from app.dossier.cli import dossier_command
 from app.institution_libraries.cli import export_library_command, import_library_command
 from app.notifications.cli import notify_cli, worker_command
@@ -42,6 +43,7 @@ cli.add_typer(items_cli, name="items")
 cli.add_typer(notify_cli, name="notify")
 cli.add_typer(sso_cli, name="sso")
 cli.add_typer(service_accounts_cli, name="service-accounts")
+cli.add_typer(committees_cli, name="committees")
 cli.command("worker")(worker_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)

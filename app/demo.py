@@ -16,6 +16,7 @@ from app.auth.secrets import hash_password
 from app.checklists.loader import Catalog
 from app.checklists.schema import CareRole
 from app.clock import frozen_at, today, utcnow
+from app.committees.service import add_member, create_committee
 from app.errors import Conflict
 from app.evidence.files import LocalStorage
 from app.evidence.service import add_evidence
@@ -68,6 +69,13 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
         people[person.roles[0]] = user
     session.commit()
     began = utcnow() - DEMO_HISTORY
+    with frozen_at(began - timedelta(minutes=5)):  # the committees the 1.2.0 approval chains name: P&T, then MEC
+        pt = create_committee(session, None, institution.id, "pt", "Pharmacy and therapeutics committee",
+                              people[Role.PHARMACY_LEAD].id)
+        add_member(session, None, pt, people[Role.CHAMPION].id)
+        mec = create_committee(session, None, institution.id, "mec", "Medical executive committee",
+                               people[Role.CHAMPION].id)
+        add_member(session, None, mec, people[Role.ADMINISTRATOR].id)
     newest = service.get_library(catalog, DEMO_LIBRARY, None)  # a first run shows the content a new program gets
     with frozen_at(began):
         program = service.create_program(
@@ -151,7 +159,7 @@ def _sign_some(
     spacing = (utcnow() - timedelta(hours=1) - signed_from) / max(len(done), 1)
     for index, item in enumerate(done):
         signer = people.get(Role(item.signoff_role))
-        if index % 3 == 2 or signer is None:  # a third stay done, awaiting sign-off
+        if index % 3 == 2 or signer is None or item.approval_chain:  # a third (and chains) await sign-off
             continue
         with frozen_at(signed_from + index * spacing):
             for kind in item.evidence_kinds:
