@@ -200,7 +200,7 @@ def test_other_institutions_see_no_dossier_and_viewers_cannot_make_one(site: Tea
     manifest["program"]["title"] = "Guess"
     forged = verify(outsider, repack(data, {"manifest.json": json.dumps(manifest).encode()}))
     assert forged["matches"] is False and forged["program"] is None
-    assert forged["problems"] == [f"manifest.json: no stored dossier matches {made['number']}"]
+    assert forged["problems"] == [f"manifest.json: no stored dossier matches '{made['number']}'"]
 
 
 def test_generating_downloading_and_sending_are_audited(site: Team, session: Session) -> None:
@@ -256,3 +256,20 @@ def test_each_product_has_its_own_dossier(site: Team, product: str) -> None:
     assert not any("PHARM-101" in n for n in names)
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(download(site, made["number"]))).read("manifest.json"))
     assert manifest["items"] and all(i["key"].split("-")[1].startswith("3") for i in manifest["items"])
+
+
+def test_hostile_names_and_numbers_stay_text(site: Team) -> None:
+    """A file name that looks like markup or a template shows literally in the index; a manifest number carrying
+    NUL or pages of text is answered, not queried (PostgreSQL refuses NUL in text)."""
+    attach(site, "PHARM-101", "equipment_qualification", "<b>{{7*7}}<i>.pdf", pdf_bytes("x"))
+    made = generate(site)
+    data = download(site, made["number"])
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert "evidence/PHARM-101/<b>{{7*7}}<i>.pdf" in archive.namelist()
+    text = pdf_text(archive.read("index.pdf"))
+    assert "<b>{{7*7}}<i>.pdf" in text and "49" not in text.split("PHARM-101")[-1].split("PHARM-102")[0]
+    manifest = json.loads(archive.read("manifest.json"))
+    for number in ("GTD-2026-\u0000", "x" * 10_000):
+        manifest["number"] = number
+        result = verify(site.clients["viewer"], repack(data, {"manifest.json": json.dumps(manifest).encode()}))
+        assert result["matches"] is False and result["problems"][0].startswith("manifest.json: no stored dossier")
