@@ -50,15 +50,14 @@ class StepState:
 
 
 def step_states(
-    session: Session, program: Program, item: ProgramItem, signoffs: Sequence[SignOff] | None = None
+    session: Session, institution_id: uuid.UUID, item_id: uuid.UUID, chain: Sequence[dict[str, str]] | None
 ) -> list[StepState]:
-    """Each step of the item's chain with its standing signature and state (empty: no chain)."""
-    chain = item.approval_chain or []
+    """Each step of an item's chain with its standing signature and state (empty: no chain)."""
     if not chain:
         return []
-    steps = standing_steps(standing_signoffs(session, item.id) if signoffs is None else signoffs)
+    steps = standing_steps(standing_signoffs(session, item_id))
     committees = {c.slug: c for c in session.scalars(
-        select(Committee).where(col(Committee.institution_id) == program.institution_id)).all()}
+        select(Committee).where(col(Committee.institution_id) == institution_id)).all()}
     states = []
     for number, spec in enumerate(chain, start=1):
         slug = spec.get("committee")
@@ -76,6 +75,20 @@ def step_states(
             state=state,
         ))
     return states
+
+
+def may_sign_step(
+    session: Session, user_id: uuid.UUID, institution_id: uuid.UUID, step: StepState, roles: set[str]
+) -> bool:
+    """Whether a person holding `roles` in the institution may sign this step: its role, or a seat on its
+    committee (a committee not set up yet lets nobody sign)."""
+    if step.role:
+        return step.role in roles
+    return session.scalars(
+        select(col(CommitteeMember.user_id)).join(Committee, col(Committee.id) == CommitteeMember.committee_id)
+        .where(col(CommitteeMember.user_id) == user_id, col(Committee.slug) == step.committee,
+               col(Committee.institution_id) == institution_id)
+    ).first() is not None
 
 
 def missing_committees(session: Session, program: Program) -> list[str]:

@@ -24,6 +24,7 @@ from app.programs import service
 from app.programs.access import item_for_change, program_for
 from app.programs.models import Program
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
+from app.signoffs.chains import may_sign_step, step_states
 from app.signoffs.service import signoff_records
 from app.web.session import WebPrincipal, render
 from app.web.timeline import first_patient_timeline
@@ -142,11 +143,17 @@ def item_page_response(
     program = context["program"]
     dependencies, _ = service.list_items(session, program.id, ItemFilters(), ALL_ITEMS)
     my_roles = {r.value for r in roles_in(session, principal.user, program.institution_id)}
+    chain = step_states(session, program.institution_id, item.id, item.approval_chain)
+    next_step = next((s for s in chain if s.state == "next"), None)
+    may_sign = (item.signoff_role in my_roles) if not chain else next_step is not None and may_sign_step(
+        session, principal.user.id, program.institution_id, next_step, my_roles)
     context |= {
+        "chain": chain,
+        "next_step": next_step,
         "my_roles": my_roles,
         "can_change": bool(my_roles & {"champion", "administrator", item.signoff_role}),
         "can_manage": principal.user.is_superuser or bool(my_roles & {"champion", "administrator"}),
-        "can_sign": item.status == "done" and item.signoff_role in my_roles,
+        "can_sign": item.status == "done" and may_sign,
         "evidence": item_evidence(session, item.id),
         "signoffs": signoff_records(session, program.id, item.key),
         "sign_form": sign_form or {},

@@ -14,6 +14,7 @@ from app.evidence.files import LocalStorage
 from app.evidence.service import add_evidence
 from app.programs import service
 from app.programs.access import item_for_change, program_for
+from app.signoffs.chains import waiting_labels
 from app.signoffs.models import Meaning, SignOff
 from app.signoffs.service import revoke_signoff, sign_off_item, signoff_queue
 from app.web.programs import item_page_response
@@ -84,21 +85,31 @@ def sign_item(
     version: Annotated[int, Form()],
     statement: Annotated[str, Form(max_length=2000)] = "",
     totp_code: Annotated[str, Form(max_length=40)] = "",
+    step: Annotated[int | None, Form(ge=1, le=10)] = None,
+    committee: Annotated[str, Form(max_length=40)] = "",
+    meeting_date: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     principal.check_csrf(csrf_token)
     program = program_for(session, principal.user, program_id)
     try:
+        try:
+            met = date.fromisoformat(meeting_date) if meeting_date.strip() else None
+        except ValueError:
+            raise Invalid("the meeting date is not a date", field="meeting_date") from None
         sign_off_item(
             session, principal.user, program, key, password=password, totp_code=totp_code.replace("\x00", ""),
             meaning=meaning,
             statement=statement.replace("\x00", "").strip(), expected_version=version,
+            step=step, committee=committee.replace("\x00", "").strip() or None, meeting_date=met,
         )
     except DomainError as error:
         field = "password" if isinstance(error, Unauthorized) else None
         field = "totp_code" if error.extra.get("field") == "totp_code" else field
+        field = error.field if isinstance(error, Invalid) and error.field == "meeting_date" else field
         return _item_with_error(request, principal, session, catalog, program_id, key, error, field,
-                                sign_form={"statement": statement, "meaning": meaning.value})
+                                sign_form={"statement": statement, "meaning": meaning.value,
+                                           "meeting_date": meeting_date})
     return _back_to_item(program_id, key, "signed")
 
 
@@ -126,4 +137,5 @@ def revoke(
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, principal: WebPrincipal, session: SessionDep) -> HTMLResponse:
     rows = signoff_queue(session, principal.user)
-    return render(request, principal, "queue.html", {"nav": "queue", "rows": rows})
+    steps = waiting_labels(session, rows)
+    return render(request, principal, "queue.html", {"nav": "queue", "rows": rows, "steps": steps})

@@ -30,7 +30,7 @@ def test_a_program_from_the_shipped_library_copies_its_chains_and_names_missing_
     item = get_item(session, program.id, "POL-001")
     assert [s.get("committee") or s.get("role") for s in item.approval_chain or []] == ["policy_lead", "pt", "mec"]
     assert missing_committees(session, program) == ["mec", "pt"]
-    states = step_states(session, program, item)
+    states = step_states(session, program.institution_id, item.id, item.approval_chain)
     assert [s.state for s in states] == ["next", "committee not set up", "committee not set up"]
     admin.post(f"/api/institutions/{institution.id}/committees", json={"slug": "pt", "name": "P&T"})
     assert missing_committees(session, program) == ["mec"]
