@@ -16,6 +16,7 @@ from app.checklists.router import CatalogDep
 from app.checklists.schema import JURISDICTION_LABELS
 from app.db import SessionDep
 from app.errors import DomainError, Invalid
+from app.institution_libraries.catalog import institution_catalog
 from app.programs import service
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.programs.models import Institution
@@ -42,11 +43,14 @@ def _new_program_page(
     request: Request, principal: WebPrincipal, session: SessionDep, catalog: CatalogDep,
     form: dict[str, Any], errors: dict[str, str], status_code: int = 200,
 ) -> HTMLResponse:
+    institutions = _managed_institutions(session, principal)
+    for institution in institutions:  # their own (uploaded) libraries besides the shipped ones
+        catalog = institution_catalog(session, catalog, institution.id)
     libraries = [catalog.latest(lib.id) for lib in catalog.all()]
     unique = list({lib.id: lib for lib in libraries if lib}.values())
     products = {p.id: p for lib in unique for p in lib.products}
     jurisdictions = list(dict.fromkeys(j for lib in unique for j in lib.jurisdictions))
-    context = {"institutions": _managed_institutions(session, principal), "libraries": unique,
+    context = {"institutions": institutions, "libraries": unique,
                "products": list(products.values()), "jurisdictions": jurisdictions,
                "jurisdiction_labels": JURISDICTION_LABELS, "form": form, "errors": errors}
     return render(request, principal, "new_program.html", context, status_code=status_code)

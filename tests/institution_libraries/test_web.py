@@ -60,3 +60,20 @@ def test_a_viewer_sees_the_versions_but_no_upload_form(app: FastAPI, team: Team)
         refused = browser.post(f"/institutions/{team.institution.id}/libraries", data={"csrf_token": csrf},
                                files={"file": ("a.xlsx", content, XLSX)})
         assert refused.status_code == 403
+
+
+def test_a_program_is_opened_from_the_institutions_library_on_the_new_program_page(app: FastAPI, team: Team) -> None:
+    content = renamed(app.state.catalog.get("mini", "1.1.0"), "riverside-mini")
+    assert team.clients["champion"].post(f"/api/institutions/{team.institution.id}/libraries",
+                                         files={"file": ("a.xlsx", content, XLSX)}).status_code == 201
+    with TestClient(app) as browser:
+        csrf = web_login(browser, "champion@riverside.example")
+        page = browser.get("/programs/new")
+        assert '<option value="riverside-mini"' in page.text
+        form = {"csrf_token": csrf, "institution_id": str(team.institution.id), "title": "Our own steps",
+                "library_id": "riverside-mini", "products": ["hemgenix"], "care_role": "hub", "jurisdiction": "us"}
+        created = browser.post("/programs/new", data=form)
+        assert created.status_code == 200 and "Our own steps" in created.text
+    programs = team.clients["viewer"].get(f"/api/institutions/{team.institution.id}/programs").json()["items"]
+    opened = next(p for p in programs if p["title"] == "Our own steps")
+    assert (opened["library_id"], opened["library_version"]) == ("riverside-mini", "1.1.0")
