@@ -56,6 +56,8 @@ def test_an_administrator_creates_one_and_its_secret_is_shown_once_and_kept_hash
     stored = session.scalars(select(ServiceAccount)).one()
     assert account["client_secret"] not in stored.secret_hash
     assert actions(session) == ["service_account.created"]
+    members = team.clients["administrator"].get(f"/api/institutions/{team.institution.id}/members").json()
+    assert not [m for m in members if "service account" in m["full_name"]]  # not a person to assign or mention
     assert team.clients["champion"].get(f"/api/institutions/{team.institution.id}/service-accounts").status_code == 403
 
 
