@@ -460,3 +460,17 @@ def test_readiness_history_counts_a_local_item_only_while_it_was_current(app: Fa
     assert [(p.at, p.ratio) for p in series] == [
         (at(0), 0.3077), (at(1), 0.1739), (at(2), 0.3077), (at(3), 0.3077)
     ]
+
+
+def test_people_adding_at_once_all_get_distinct_keys(team: Team) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(index: int) -> int:
+        client = team.clients["champion" if index % 2 else "administrator"]
+        return int(client.post(team.url("/local-items"), json=body(title=f"Concurrent step {index}")).status_code)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(one, range(8)))
+    assert answers == [201] * 8
+    keys = sorted(i["key"] for i in team.clients["viewer"].get(team.url("/items")).json()["items"] if i["local"])
+    assert keys == [f"LOC-{n:03d}" for n in range(1, 9)]
