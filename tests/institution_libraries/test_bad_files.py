@@ -228,3 +228,21 @@ def test_binary_and_empty_files_are_refused(team: Team, session: Session) -> Non
     assert problem.startswith("library.yaml: not UTF-8 text")
     (problem,) = refused(team, session, b"", "library.yaml")
     assert problem == "library.yaml: the file is empty"
+
+
+def test_an_xml_entity_bomb_inside_a_workbook_is_refused(team: Team, session: Session, workbook: bytes) -> None:
+    entities = '<!DOCTYPE lolz [<!ENTITY lol0 "lol">' + "".join(
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)) + "]>"
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet2.xml":  # the library sheet
+                text = data.decode()
+                declaration, rest = text.split("?>", 1) if text.startswith("<?xml") else ("", text)
+                rest = rest.replace("<t>", "<t>&lol9;", 1) if "<t>" in rest else rest.replace("<v>", "<v>&lol9;", 1)
+                data = f"{declaration + '?>' if declaration else ''}{entities}{rest}".encode()
+            archive.writestr(member.filename, data)
+    (problem,) = refused(team, session, out.getvalue())
+    assert problem.startswith("library.xlsx: cannot read the workbook (ParseError: limit on input amplification")
