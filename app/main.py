@@ -44,6 +44,7 @@ from app.web.institution_libraries import router as web_institution_libraries_ro
 from app.web.sso import router as web_sso_router
 from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
+from app.web.committees import router as web_committees_router
 from app.web.branding import router as web_branding_router
 from app.web.dossiers import router as web_dossiers_router
 from app.web.invitations import router as web_invitations_router
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_library_upgrade_router)
     app.include_router(web_institution_libraries_router)
     app.include_router(web_admin_router)
+    app.include_router(web_committees_router)
     app.include_router(web_branding_router)
     app.include_router(web_report_finalise_router)
     app.include_router(web_invitations_router)

@@ -20,6 +20,7 @@ from app.auth.router import invitation_link
 from app.auth.schemas import InvitationCreate
 from app.auth.service import grant_roles, institution_member, revoke_role
 from app.branding.service import branding_read, logo_data_uri
+from app.committees.service import committee_records, committees_of
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.programs.models import Institution
@@ -35,6 +36,7 @@ DONE_MESSAGES = {
     "branding": "Branding saved: reports generated from now on carry it.",
     "logo": "Logo saved (re-encoded as PNG): reports generated from now on carry it.",
     "logo_removed": "Logo removed: reports generated from now on carry none.",
+    "committee": "Committee saved: approval chain steps naming it can be signed by its members.",
 }
 
 
@@ -85,7 +87,10 @@ def _admin_page(
         "new_link": new_link, "message": message, "me": principal.user,
         "mail_enabled": request.app.state.settings.mail_enabled,
         "branding": branding_read(session, institution.id), "logo_src": logo_data_uri(session, institution.id),
-        "branding_form": None, "branding_errors": None, **(extra or {}),
+        "branding_form": None, "branding_errors": None,
+        "committees": committee_records(session, committees_of(session, institution.id)), "committee_errors": {},
+        "committee_form": {},
+        **(extra or {}),
     }
     return render(request, principal, "admin.html", context, status_code=status_code)
 

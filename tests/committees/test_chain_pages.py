@@ -52,3 +52,21 @@ def test_a_policy_goes_through_its_three_steps_on_the_item_page(app: FastAPI, se
     viewer = FormClient(app, "viewer@riverside.example")
     shown = viewer.get(page).text
     assert shown.count("Signed</span> by") == 3 and "on behalf of the Medical executive committee" in shown
+
+
+def test_an_administrator_sets_up_a_committee_on_the_administration_page(app: FastAPI, team: Team) -> None:
+    admin = FormClient(app, "administrator@riverside.example")
+    page = f"/institutions/{team.institution.id}/admin"
+    assert "Set up a committee" in admin.get(page).text
+    bad = admin.post(f"{page}/committees", {"slug": "P&T", "name": "Pharmacy and therapeutics"})
+    assert bad.status_code == 422 and 'id="committee-slug-error"' in bad.text
+    admin.get(page)
+    made = admin.post(f"{page}/committees", {"slug": "pt", "name": "Pharmacy and therapeutics"})
+    assert made.status_code == 303
+    admin.get(page)
+    seated = admin.post(f"{page}/committees/pt/members", {"user_id": str(team.people["pharmacy_lead"].id)})
+    assert seated.status_code == 303
+    html = admin.get(page).text
+    assert 'id="committee-pt"' in html and "Pharmacy lead" in html.split('id="committee-pt"')[1].split("</ul>")[0]
+    listed = team.clients["viewer"].get(f"/api/institutions/{team.institution.id}/committees").json()
+    assert [m["full_name"] for m in listed[0]["members"]] == ["Pharmacy lead"]
