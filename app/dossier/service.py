@@ -13,6 +13,7 @@ from typing import IO, Any, BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from app.audit.service import chain_head, record_event
@@ -279,7 +280,8 @@ def dossier_read(dossier: SiteDossier) -> DossierRead:
 def list_dossiers(session: Session, program_id: uuid.UUID) -> list[DossierRead]:
     """A program's dossiers, newest first."""
     rows = session.scalars(
-        select(SiteDossier).where(col(SiteDossier.program_id) == program_id)
+        select(SiteDossier).options(defer(SiteDossier.index_pdf))  # type: ignore[arg-type]  # no PDFs for a list
+        .where(col(SiteDossier.program_id) == program_id)
         .order_by(col(SiteDossier.created_at).desc(), col(SiteDossier.number).desc())
     ).all()
     return [dossier_read(row) for row in rows]
