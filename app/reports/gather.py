@@ -51,6 +51,16 @@ def data_hash(data: ReportData) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _register_role(record: SignOffRead) -> str:
+    """An approval chain's step says which step, and for a committee on whose behalf and at which meeting."""
+    if record.step is None:
+        return record.role
+    steps = len(record.item_snapshot.get("approval_chain") or [])
+    who = (f"on behalf of the {record.on_behalf_of_committee}, meeting of {record.meeting_date}"
+           if record.on_behalf_of_committee else record.role.replace("_", " "))
+    return f"step {record.step} of {steps}: {who}"
+
+
 def _standing_signatures(records: list[SignOffRead]) -> dict[str, ReportSignature]:
     signatures: dict[str, ReportSignature] = {}
     for record in records:  # newest first: the first unrevoked one stands
@@ -237,7 +247,7 @@ def gather(
         changes=_changes(previous, summary, signed_now),
         signoff_register=[
             RegisterEntry(
-                item_key=r.item_key, signer_name=r.signer_name, role=r.role, meaning=r.meaning.value,
+                item_key=r.item_key, signer_name=r.signer_name, role=_register_role(r), meaning=r.meaning.value,
                 statement=r.statement, signed_at=r.signed_at,
                 revoked=(f"by {r.revocation.revoked_by_name} on {r.revocation.revoked_at:%Y-%m-%d}: "
                          f"{r.revocation.reason}") if r.revocation else None,

@@ -239,3 +239,21 @@ def test_another_institution_gets_404(session: Session, team: Team, client_for: 
     response = outsider.post(team.url(f"/items/{KEY}/signoffs"),
                              json={"password": PASSWORD, "meaning": "authored", "version": 1})
     assert response.status_code == 404
+
+
+def test_the_report_register_shows_the_chain_step_by_step(session: Session, team: Team, client_for: Any) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    c = ready(session, team, client_for)
+    sign_step(c["author"], team, "authored")
+    sign_step(c["pt"], team, "approved", meeting_date=meeting(2))
+    sign_step(c["mec"], team, "approved", meeting_date=meeting(1))
+    made = team.clients["champion"].post(team.url("/reports"), json={"kind": "full"})
+    assert made.status_code == 201, made.text
+    pdf = team.clients["viewer"].get(f"/api/reports/{made.json()['number']}/pdf").content
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "step 1 of 3: policy lead" in text
+    assert f"step 2 of 3: on behalf of the Pharmacy and therapeutics committee, meeting of {meeting(2)}" in text
+    assert "step 3 of 3: on behalf of the Medical executive committee" in text
