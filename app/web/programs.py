@@ -24,7 +24,7 @@ from app.programs import service
 from app.programs.access import item_for_change, program_for
 from app.programs.models import Program
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
-from app.signoffs.chains import may_sign_step, step_states
+from app.signoffs.chains import may_sign_step, missing_committees, step_states
 from app.signoffs.service import signoff_records
 from app.web.session import WebPrincipal, render
 from app.web.timeline import first_patient_timeline
@@ -50,6 +50,7 @@ def _program_context(
         "product_names": [products.get(p, p) for p in program.products],
         "jurisdiction_label": JURISDICTION_LABELS.get(program.jurisdiction, program.jurisdiction),
         "product_warnings": service.program_warnings(catalog, program),
+        "missing_committees": missing_committees(session, program),
         "people": people_of(session, program.institution_id),
     }
 

@@ -36,3 +36,14 @@ def test_a_program_from_the_shipped_library_copies_its_chains_and_names_missing_
     assert missing_committees(session, program) == ["mec"]
     read = admin.get(f"/api/programs/{program.id}/items/POL-001").json()
     assert read["approval_chain"][1] == {"committee": "pt", "meaning": "approved"}
+
+
+def test_the_program_page_says_which_committees_are_missing(app: FastAPI, session: Session) -> None:
+    from tests.web.form_client import FormClient
+
+    institution = make_institution(session)
+    make_user(session, institution, roles=("champion",), password=PASSWORD, email="lead@chains.example")
+    program = make_program(session, app.state.catalog, institution, library_id="hemophilia-gt",
+                           library_version="1.2.0")
+    html = FormClient(app, "lead@chains.example").get(f"/programs/{program.id}").text
+    assert 'id="missing-committees"' in html and "name mec, pt" in html
