@@ -41,6 +41,8 @@ DOMAIN_RULES = {
     "POST /api/programs/{program_id}/local-items",
     "PATCH /api/programs/{program_id}/local-items/{key}",
     "POST /api/programs/{program_id}/local-items/{key}/retire",
+    # a packet definition must be valid YAML of the packet format naming items and areas the libraries have
+    "PUT /api/institutions/{institution_id}/packets/{packet_kind}",
     # the evidence kind must be one the item expects
     "POST /api/programs/{program_id}/items/{key}/evidence",
     # a dossier's product must be one of the library's that the program offers; the file to verify must be a zip
