@@ -16,10 +16,7 @@ from app.programs.schemas import ItemFilters
 from app.reports import service
 from app.reports.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
 from app.reports.docx import docx_for
-from app.reports.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
-from app.reports.docx import docx_for
 from app.reports.exports import MEDIA_TYPES, Format, Register, register_rows, to_csv, to_xlsx
-from app.reports.finalise import finalise_report
 from app.reports.finalise import finalise_report
 from app.reports.schemas import ReportRead, ReportRequest, ReportVerification
 
