@@ -151,7 +151,14 @@ def create_local_items(
     """Add the program's own items, all or none, with the next free LOC- keys. Two people adding at once both
     succeed: the one that loses the race for a key takes the next."""
     for attempt in range(KEY_ATTEMPTS):
-        program = get_program(session, program_id)
+        # The program's row is the lock that queues additions to one program (PostgreSQL; SQLite writes one at a
+        # time and the retry below covers a read taken before another's commit).
+        program = session.scalars(
+            select(Program).where(col(Program.id) == program_id).with_for_update().execution_options(
+                populate_existing=True)
+        ).first()
+        if program is None:
+            raise NotFound("program not found")
         first = _next_number(session, program_id)
         try:
             added = []

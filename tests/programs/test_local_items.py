@@ -465,12 +465,13 @@ def test_readiness_history_counts_a_local_item_only_while_it_was_current(app: Fa
 def test_people_adding_at_once_all_get_distinct_keys(team: Team) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(index: int) -> int:
+    def one(index: int) -> tuple[int, str]:
         client = team.clients["champion" if index % 2 else "administrator"]
-        return int(client.post(team.url("/local-items"), json=body(title=f"Concurrent step {index}")).status_code)
+        response = client.post(team.url("/local-items"), json=body(title=f"Concurrent step {index}"))
+        return response.status_code, response.text
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(pool.map(one, range(8)))
-    assert answers == [201] * 8
+    assert [status for status, _ in answers] == [201] * 8, answers
     keys = sorted(i["key"] for i in team.clients["viewer"].get(team.url("/items")).json()["items"] if i["local"])
     assert keys == [f"LOC-{n:03d}" for n in range(1, 9)]
