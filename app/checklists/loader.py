@@ -11,6 +11,7 @@ from app.checklists.defaults_check import check_planning_defaults, is_planning_d
 from app.checklists.schema import (
     LOCAL_PREFIX,
     CoverageMap,
+    IncludeRef,
     ItemDef,
     Library,
     LibraryHeader,
@@ -19,7 +20,7 @@ from app.checklists.schema import (
     ProductStatus,
     version_key,
 )
-from app.checklists.yaml_source import Problem, YamlSource, read_yaml
+from app.checklists.yaml_source import Problem, YamlSource, display_path, read_yaml
 
 LIBRARY_FILE = "library.yaml"
 COVERAGE_FILE = "coverage.yaml"
@@ -163,7 +164,10 @@ def _cross_check(header: LibraryHeader, placed: list[_PlacedItem]) -> list[Probl
         item, label = entry.item, f"item {entry.item.id}: "
         if item.id in first_seen:
             other = first_seen[item.id]
-            where = f"{other.source.path.name} line {other.source.line_of(other.loc)}"
+            # An item taken in from a core file is named by its path, so the author knows which file holds it.
+            name = other.source.path.name if other.source.path.parent == entry.source.path.parent else (
+                display_path(other.source.path))
+            where = f"{name} line {other.source.line_of(other.loc)}"
             message = f"{label}duplicate item id (first at {where})"
             problems.append(entry.source.problem((*entry.loc, "id"), message))
             continue
@@ -239,7 +243,7 @@ def _assemble(
     data = header_source.data if isinstance(header_source.data, dict) else {}
     if not isinstance(header_source.data, dict):
         raise LibraryError([header_source.problem((), "a library file must be a mapping")])
-    header_data = {k: v for k, v in data.items() if k != "items"}
+    header_data = {k: v for k, v in data.items() if k not in ("items", "includes")}
     header, problems = _validate(LibraryHeader, header_data, header_source, ())
     placed, item_problems = _items_of(header_source, data.get("items") or [], None)
     problems += item_problems
@@ -277,7 +281,69 @@ def _assemble(
 def validate_library(source: YamlSource, coverage_source: YamlSource | None = None) -> Library:
     """A library held in memory (an institution's upload): one source with the header and every item (each naming
     its area), checked by the same rules as the shipped files. Raises LibraryError naming every problem."""
+    if isinstance(source.data, dict) and "includes" in source.data:
+        message = "includes: only the shipped libraries may include core files; list every item in the upload"
+        raise LibraryError([source.problem(("includes",), message)])
     return _assemble(source, [], coverage_source)
+
+
+def _includes_of(source: YamlSource) -> tuple[list[IncludeRef], list[Problem]]:
+    data = source.data.get("includes") if isinstance(source.data, dict) else None
+    if data is None:
+        return [], []
+    if not isinstance(data, list):
+        return [], [source.problem(("includes",), "includes: must be a list of {path: ...}")]
+    refs: list[IncludeRef] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(data):
+        ref, ref_problems = _validate(IncludeRef, raw, source, ("includes", index), f"includes[{index}].")
+        problems += ref_problems
+        if ref is not None:
+            refs.append(ref)
+    return refs, problems
+
+
+def _resolve_includes(source: YamlSource, stack: tuple[Path, ...] = ()) -> list[YamlSource]:
+    """The files `source` includes (`includes: [{path: ../../core/1.0.0/pharmacy.yaml}]`, relative to `source`),
+    and theirs, depth first, each at most once. A missing file, a cycle or a file that is not a core/part file is
+    an error at the line of the `path` that names it."""
+    found: list[YamlSource] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+
+    def visit(current: YamlSource, chain: tuple[Path, ...]) -> None:
+        nonlocal problems
+        refs, ref_problems = _includes_of(current)
+        problems += ref_problems
+        for index, ref in enumerate(refs):
+            loc: tuple[str | int, ...] = ("includes", index, "path")
+            target = (current.path.parent / ref.path).resolve()
+            if target in chain:
+                cycle = " -> ".join(display_path(p) for p in (*chain[chain.index(target):], target))
+                problems.append(current.problem(loc, f"includes: include cycle {cycle}"))
+                continue
+            if target in seen:
+                continue
+            if not target.is_file():
+                problems.append(current.problem(loc, f"includes: no such file '{ref.path}'"))
+                continue
+            included, read_problems = read_yaml(target)
+            problems += read_problems
+            if included is None:
+                continue
+            kind = included.data.get("kind") if isinstance(included.data, dict) else None
+            if kind != "core":
+                message = f"includes: '{ref.path}' is not a core file (it must say kind: core)"
+                problems.append(current.problem(loc, message))
+                continue
+            seen.add(target)
+            found.append(included)
+            visit(included, (*chain, target))
+
+    visit(source, (*stack, source.path.resolve()))
+    if problems:
+        raise LibraryError(problems)
+    return found
 
 
 def _read_all(paths: Iterable[Path]) -> list[YamlSource]:
@@ -301,7 +367,8 @@ def load_library_folder(folder: Path) -> Library:
     has_coverage = coverage_path.is_file()
     header, *sources = _read_all([header_path, *parts, *([coverage_path] if has_coverage else [])])
     part_sources, coverage_source = (sources[:-1], sources[-1]) if has_coverage else (sources, None)
-    library = _assemble(header, part_sources, coverage_source)
+    included = [s for source in (header, *part_sources) for s in _resolve_includes(source)]
+    library = _assemble(header, _unique([*included, *part_sources]), coverage_source)
     if folder.name != library.version:
         message = f"version: '{library.version}' differs from its folder name '{folder.name}'"
         raise LibraryError([header.problem(("version",), message)])
@@ -313,7 +380,19 @@ def load_library_file(path: Path) -> Library:
     if path.name == LIBRARY_FILE:
         return load_library_folder(path.parent)
     (source,) = _read_all([path])
-    return _assemble(source, [])
+    return _assemble(source, _resolve_includes(source))
+
+
+def _unique(sources: list[YamlSource]) -> list[YamlSource]:
+    """Each file once, even when the header and a part file both include it: an item is never taken in twice."""
+    seen: set[Path] = set()
+    unique = []
+    for source in sources:
+        key = source.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(source)
+    return unique
 
 
 def _file_kind(path: Path) -> str | None:

@@ -243,8 +243,17 @@ class CoverageMap(_Strict):
     frameworks: Annotated[list[CoverageFramework], Field(min_length=1)]
 
 
+class IncludeRef(_Strict):
+    """A file of shared (core) items a shipped library takes in, by path relative to the including file."""
+
+    path: Annotated[str, Field(min_length=1, max_length=300)]
+
+
 class PartFile(_Strict):
+    # `kind: core` marks a file of shared items under checklists/core/: never a library of its own.
+    kind: Annotated[str, _one_of("kind", ["part", "core"])] = "part"
     area: Slug | None = None
+    includes: list[IncludeRef] = []
     items: list[dict[str, Any]]
 
 

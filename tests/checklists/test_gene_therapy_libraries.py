@@ -1,0 +1,273 @@
+"""The libraries for the other US gene therapies (issue 19) and the shared core they include.
+
+They read the real YAML under checklists/ (and build small libraries in tmp_path for the include errors), so a
+library that does not load fails here. Each test checks one rule: every library validates, a core item is
+written once and taken in by each library that includes it, applicability by product and care role, include
+errors name the file and the line, every item is sourced, and what is unverified is marked in the item and
+listed in checklists/README.md.
+"""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.checklists.loader import LibraryError, load_catalog, load_path, validate_library, validate_path
+from app.checklists.schema import Library
+from app.checklists.yaml_source import parse_yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHECKLISTS = REPO_ROOT / "checklists"
+CORE = CHECKLISTS / "core" / "1.0.0"
+README = CHECKLISTS / "README.md"
+SOURCES = CHECKLISTS / "SOURCES.md"
+# The libraries of issue 19 that are written so far, with the products each offers.
+NEW_LIBRARIES = {"systemic-aav": {"zolgensma", "elevidys"}}
+
+
+def _raw_items(path: Path) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(data.get("items") or [])
+
+
+def _core_ids() -> set[str]:
+    return {item["id"] for path in sorted(CORE.glob("*.yaml")) for item in _raw_items(path)}
+
+
+def _own_ids(library_id: str) -> set[str]:
+    folder = CHECKLISTS / library_id / "1.0.0"
+    return {item["id"] for path in sorted(folder.glob("*.yaml")) if path.name != "coverage.yaml"
+            for item in _raw_items(path)}
+
+
+def _text(item: Any) -> str:
+    return " ".join([item.title, item.done_when, item.why])
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Any:
+    return load_catalog(CHECKLISTS)
+
+
+@pytest.fixture(scope="module", params=sorted(NEW_LIBRARIES))
+def library(request: pytest.FixtureRequest, catalog: Any) -> Library:
+    found = catalog.get(request.param, "1.0.0")
+    assert found is not None, request.param
+    return found  # type: ignore[no-any-return]
+
+
+def _ids(items: Any) -> set[str]:
+    return {item.id for item in items}
+
+
+# --- Every library validates; core files are not libraries ---------------------------------------------------
+
+
+def test_the_whole_tree_validates_with_the_new_libraries_and_no_core_library() -> None:
+    libraries, _ = validate_path(CHECKLISTS)
+    keys = {(lib.id, lib.version) for lib in libraries}
+    assert {(library_id, "1.0.0") for library_id in NEW_LIBRARIES} <= keys
+    assert {lib.id for lib in libraries} >= {"hemophilia-gt"}
+    assert not [lib for lib in libraries if lib.id == "core" or "core" in lib.version]
+
+
+def test_published_hemophilia_versions_do_not_include_the_core(catalog: Any) -> None:
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        text = (CHECKLISTS / "hemophilia-gt" / version / "library.yaml").read_text(encoding="utf-8")
+        assert "includes:" not in text, version
+    # The published versions load exactly as before the include mechanism existed.
+    counts = {v: len(catalog.get("hemophilia-gt", v).items) for v in ("1.0.0", "1.1.0", "1.2.0")}
+    assert counts == {"1.0.0": 156, "1.1.0": 171, "1.2.0": 171}
+
+
+# --- The core is written once and included ----------------------------------------------------------------------
+
+
+def test_each_core_item_id_is_written_in_exactly_one_file() -> None:
+    files = [*CORE.glob("*.yaml"), *(p for lib in NEW_LIBRARIES for p in (CHECKLISTS / lib).rglob("*.yaml"))]
+    where: dict[str, list[str]] = {}
+    for path in files:
+        for item in _raw_items(path):
+            where.setdefault(item["id"], []).append(str(path.relative_to(CHECKLISTS)))
+    core_ids = _core_ids()
+    assert core_ids, "no core items"
+    assert {item_id: paths for item_id, paths in where.items() if item_id in core_ids and len(paths) != 1} == {}
+
+
+def test_each_library_is_the_core_plus_its_own_items(library: Library) -> None:
+    own = _own_ids(library.id)
+    assert own and not own & _core_ids()
+    assert _ids(library.items) == _core_ids() | own
+    assert len(library.items) == len(_ids(library.items))
+
+
+def test_core_items_name_no_product_and_say_nothing_hemophilia_specific() -> None:
+    for path in sorted(CORE.glob("*.yaml")):
+        assert yaml.safe_load(path.read_text(encoding="utf-8"))["kind"] == "core", path.name
+        for item in _raw_items(path):
+            assert "products" not in (item.get("applies_to") or {}), item["id"]
+            text = " ".join(str(item.get(key, "")) for key in ("title", "done_when", "why")).lower()
+            assert not re.search(r"factor (ix|viii|activity)|hemophilia|haemophilia|inhibitor", text), item["id"]
+    followup = {item["id"]: item for item in _raw_items(CORE / "followup.yaml")}
+    assert "the product's own efficacy and safety monitoring" in followup["FU-003"]["title"].lower()
+
+
+# --- Applicability by product and care role -----------------------------------------------------------------
+
+
+def test_a_zolgensma_hub_gets_its_overlay_and_not_elevidys(catalog: Any) -> None:
+    library = catalog.get("systemic-aav", "1.0.0")
+    hub = _ids(library.applicable_items(["zolgensma"], "hub", "us"))
+    assert {"POL-101", "POL-102", "POL-103", "PHARM-101", "FU-101", "POL-001", "FU-001"} <= hub
+    assert not {i for i in hub if re.fullmatch(r"[A-Z]+-2\d\d", i)}
+    elevidys = _ids(library.applicable_items(["elevidys"], "hub", "us"))
+    assert {"POL-201", "POL-202", "FU-201"} <= elevidys and not {"POL-101", "FU-101"} & elevidys
+
+
+def test_a_follow_up_centre_gets_post_dose_items_but_not_the_hub_only_ones(catalog: Any) -> None:
+    library = catalog.get("systemic-aav", "1.0.0")
+    spoke = _ids(library.applicable_items(["zolgensma"], "spoke", "us"))
+    assert {"FU-001", "FU-002", "FU-003", "FU-101", "POL-102", "EDU-101"} <= spoke
+    assert not {"POL-001", "POL-002", "POL-101", "POL-103", "PHARM-001", "PHARM-101"} & spoke
+
+
+def test_every_product_has_status_source_and_review_date(library: Library) -> None:
+    assert {p.id for p in library.products} == NEW_LIBRARIES[library.id]
+    listed = set(re.findall(r"^- \[([^\]]+)\]", SOURCES.read_text(encoding="utf-8"), re.MULTILINE))
+    for product in library.products:
+        assert product.status_source in listed and product.review_by is not None, product.id
+    elevidys = library.product("elevidys")
+    if elevidys is not None:
+        assert elevidys.status_note and "ambulatory" in elevidys.status_note
+        assert str(elevidys.status_date) == "2025-11-14"
+
+
+# --- Sources and unverified facts --------------------------------------------------------------------------------
+
+
+def test_every_item_has_references_listed_in_sources_md(library: Library) -> None:
+    listed = set(re.findall(r"^- \[([^\]]+)\]", SOURCES.read_text(encoding="utf-8"), re.MULTILINE))
+    assert all(item.references for item in library.items)
+    assert {(item.id, ref) for item in library.items for ref in item.references if ref not in listed} == set()
+
+
+def test_no_item_quotes_a_price_or_a_billing_code(library: Library) -> None:
+    for item in library.items:
+        assert not re.search(r"\$\s?\d|\b[JQ]\d{4}\b", _text(item)), item.id
+
+
+def _unverified_table(library_id: str) -> set[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split(f"## Unverified facts in the other gene-therapy libraries ({library_id} 1.0.0)", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    return {i for row in re.findall(r"^\|(.+)\|$", section, re.MULTILINE) for i in re.findall(r"\b[A-Z]+-\d{3}\b", row)}
+
+
+def test_unverified_facts_are_marked_in_their_items_and_listed_in_the_readme(library: Library) -> None:
+    listed = _unverified_table(library.id)
+    saying_it = {item.id for item in library.items if "unverified" in _text(item).lower()}
+    assert listed and listed == saying_it
+
+
+def test_overlay_items_state_their_phase_in_the_yaml(library: Library) -> None:
+    for path in sorted((CHECKLISTS / library.id / "1.0.0").glob("overlay-*.yaml")):
+        assert [item["id"] for item in _raw_items(path) if "phase" not in item] == [], path.name
+
+
+# --- Include errors name the file and the line ------------------------------------------------------------------
+
+HEADER = """id: tiny
+version: 1.0.0
+title: Tiny
+products:
+  - {id: alpha, name: Alpha, disease: d}
+areas:
+  - {id: policy, title: Policy}
+includes:
+  - {path: %s}
+"""
+CORE_FILE = """kind: core
+area: policy
+%sitems:
+  - id: POL-001
+    title: A core item
+    done_when: Done.
+    why: Because.
+    criticality: major
+    signoff_role: policy_lead
+    references: [DailyMed]
+"""
+
+
+def _tiny(tmp_path: Path, include: str, core: str | None = CORE_FILE % "") -> Path:
+    folder = tmp_path / "lib" / "tiny" / "1.0.0"
+    folder.mkdir(parents=True)
+    (folder / "library.yaml").write_text(HEADER % include)
+    core_dir = tmp_path / "lib" / "core" / "1.0.0"
+    core_dir.mkdir(parents=True)
+    if core is not None:
+        (core_dir / "policy.yaml").write_text(core)
+    return folder
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(LibraryError) as caught:
+        load_path(path)
+    return str(caught.value)
+
+
+def test_an_included_core_item_belongs_to_the_library(tmp_path: Path) -> None:
+    (library,) = load_path(_tiny(tmp_path, "../../core/1.0.0/policy.yaml"))
+    assert [item.id for item in library.items] == ["POL-001"]
+    catalog = load_catalog(tmp_path / "lib")
+    assert [lib.id for lib in catalog.all()] == ["tiny"]
+
+
+def test_a_missing_include_names_the_file_and_line(tmp_path: Path) -> None:
+    message = _error(_tiny(tmp_path, "../../core/1.0.0/nothing.yaml"))
+    assert "tiny/1.0.0/library.yaml line 9: includes: no such file '../../core/1.0.0/nothing.yaml'" in message
+
+
+def test_an_include_cycle_names_the_file_and_line(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path, "../../core/1.0.0/policy.yaml",
+                   CORE_FILE % "includes:\n  - {path: other.yaml}\n")
+    other = tmp_path / "lib" / "core" / "1.0.0" / "other.yaml"
+    other.write_text("kind: core\nincludes:\n  - {path: policy.yaml}\nitems: []\n")
+    message = _error(folder)
+    assert "core/1.0.0/other.yaml line 3: includes: include cycle" in message
+    assert "policy.yaml -> " in message
+
+
+def test_a_duplicate_id_between_core_and_library_names_both_places(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path, "../../core/1.0.0/policy.yaml")
+    own = (CORE_FILE % "").replace("kind: core\n", "")
+    (folder / "policy.yaml").write_text(own)
+    message = _error(folder)
+    assert "tiny/1.0.0/policy.yaml line 3: item POL-001: duplicate item id (first at " in message
+    assert "core/1.0.0/policy.yaml line 4)" in message
+
+
+def test_including_a_file_that_is_not_core_is_refused(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path, "../../core/1.0.0/policy.yaml", (CORE_FILE % "").replace("kind: core\n", ""))
+    message = _error(folder)
+    assert "library.yaml line 9: includes: '../../core/1.0.0/policy.yaml' is not a core file" in message
+
+
+def test_a_malformed_include_entry_names_its_line(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path, "x.yaml")
+    header = folder / "library.yaml"
+    header.write_text(header.read_text().replace("{path: x.yaml}", "{file: x.yaml}"))
+    message = _error(folder)
+    assert "library.yaml line 9: includes[0].path: Field required" in message
+    assert "includes[0].file: unknown key" in message
+
+
+def test_an_uploaded_library_may_not_include_files(tmp_path: Path) -> None:
+    text = HEADER % "../../core/1.0.0/policy.yaml" + "items: []\n"
+    source, problems = parse_yaml(tmp_path / "upload.yaml", text)
+    assert source is not None and not problems
+    with pytest.raises(LibraryError) as caught:
+        validate_library(source)
+    assert "upload.yaml line 9: includes: only the shipped libraries may include core files" in str(caught.value)
