@@ -24,7 +24,10 @@ CORE = CHECKLISTS / "core" / "1.0.0"
 README = CHECKLISTS / "README.md"
 SOURCES = CHECKLISTS / "SOURCES.md"
 # The libraries of issue 19 that are written so far, with the products each offers.
-NEW_LIBRARIES = {"systemic-aav": {"zolgensma", "elevidys"}}
+NEW_LIBRARIES = {
+    "systemic-aav": {"zolgensma", "elevidys"},
+    "surgical-aav": {"luxturna", "kebilidi", "itvisma"},
+}
 
 
 def _raw_items(path: Path) -> list[dict[str, Any]]:
@@ -131,6 +134,19 @@ def test_a_follow_up_centre_gets_post_dose_items_but_not_the_hub_only_ones(catal
     spoke = _ids(library.applicable_items(["zolgensma"], "spoke", "us"))
     assert {"FU-001", "FU-002", "FU-003", "FU-101", "POL-102", "EDU-101"} <= spoke
     assert not {"POL-001", "POL-002", "POL-101", "POL-103", "PHARM-001", "PHARM-101"} & spoke
+
+
+def test_a_luxturna_program_gets_theatre_items_and_a_zolgensma_program_does_not(catalog: Any) -> None:
+    surgical = catalog.get("surgical-aav", "1.0.0")
+    luxturna = _ids(surgical.applicable_items(["luxturna"], "hub", "us"))
+    assert {"POL-010", "POL-011", "EDU-010", "PHARM-010", "FU-010", "POL-101", "PHARM-101", "FU-101"} <= luxturna
+    assert not {"POL-201", "POL-202", "POL-301"} & luxturna
+    kebilidi = _ids(surgical.applicable_items(["kebilidi"], "hub", "us"))
+    assert {"POL-010", "POL-201", "POL-202"} <= kebilidi and "POL-101" not in kebilidi
+    zolgensma = _ids(catalog.get("systemic-aav", "1.0.0").applicable_items(["zolgensma"], "hub", "us"))
+    assert not {"POL-010", "POL-011", "EDU-010", "PHARM-010", "FU-010"} & zolgensma
+    spoke = _ids(surgical.applicable_items(["luxturna"], "spoke", "us"))
+    assert "FU-101" in spoke and "FU-010" in spoke and not {"POL-010", "PHARM-101"} & spoke
 
 
 def test_every_product_has_status_source_and_review_date(library: Library) -> None:
