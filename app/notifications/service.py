@@ -80,7 +80,7 @@ def notify(
     `context` the message's details (plain JSON values: "program", "item_key", "item_title", "actor", "excerpt",
     "lines"); never put a secret in it."""
     user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.email.endswith(".invalid"):  # a service account has no mailbox
         return False
     channel = channel_for(settings_of(session, user_id), kind)
     if channel == Channel.OFF:

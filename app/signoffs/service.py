@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.auth.permissions import require_member
 from app.auth.roles import Role
 from app.auth.service import check_password
+from app.auth.service_accounts import is_service_account
 from app.clock import today, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from app.evidence.models import Evidence
@@ -194,6 +195,9 @@ def revoke_signoff(session: Session, actor: User, signoff_id: uuid.UUID, reason:
         raise NotFound("sign-off not found")
     program = get_program(session, signoff.program_id)
     held = require_member(session, actor, program.institution_id, what="sign-off")
+    if is_service_account(session, actor):
+        raise Forbidden("service accounts cannot revoke sign-offs: withdrawing a signature needs a person",
+                        reason="service_account")
     if actor.id != signoff.signer_id and Role.CHAMPION not in held:
         raise Forbidden("only the signer or a champion can revoke a sign-off", required_roles=[Role.CHAMPION.value])
     if session.scalars(select(Revocation).where(col(Revocation.signoff_id) == signoff.id)).first():

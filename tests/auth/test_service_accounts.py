@@ -15,9 +15,11 @@ from app.audit.models import AuditEvent
 from app.auth.security_models import ServiceAccount
 from app.cli import cli
 from app.clock import frozen_at, utcnow
+from app.notifications.models import NotificationKind
+from app.notifications.service import notify
 from tests.conftest import Team
 from tests.factories import make_institution, make_program
-from tests.signoffs.test_signoff_rules import sign
+from tests.signoffs.test_signoff_rules import mark_done, sign
 from tests.web.form_client import as_role
 
 
@@ -183,3 +185,21 @@ def test_command_line_creates_lists_and_revokes(team: Team, anonymous: TestClien
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     unknown = runner.invoke(cli, ["service-accounts", "list", "Nowhere General"], env=env)
     assert unknown.exit_code == 1 and "no institution" in unknown.output
+
+
+def test_read_write_access_never_revokes_a_signature_and_is_never_notified(
+    app: FastAPI, team: Team, anonymous: TestClient, session: Session
+) -> None:
+    account = create(team, "read-write")
+    client = bearer(app, token_for(anonymous, account))
+    signed = sign(team.clients["finance_lead"], team, "PAY-001", mark_done(team, "PAY-001"))
+    assert signed.status_code == 201, signed.text
+    refused = client.post(f"/api/signoffs/{signed.json()['id']}/revocation", json={"reason": "Pipeline says so"})
+    assert refused.status_code == 403 and "service accounts cannot revoke" in refused.json()["detail"]
+    assert team.clients["viewer"].get(team.url("/items/PAY-001")).json()["status"] == "signed_off"
+    session.expire_all()
+    query = select(col(ServiceAccount.user_id)).where(col(ServiceAccount.client_id) == account["client_id"])
+    user_id = session.scalar(query)
+    assert user_id is not None
+    told = notify(session, user_id, NotificationKind.READY_TO_SIGN, subject="item:PAY-001", title="Ready to sign")
+    assert told is False  # its address is @service-accounts.invalid: no mailbox, no in-app reader
