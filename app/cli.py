@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from app.auth.service_accounts_cli import service_accounts_cli
+from app.capacity.cli import capacity as capacity_command
 from app.checklists.loader import LibraryError, load_catalog, load_path, validate_path
 from app.cli_support import (
     check_data_dir,
@@ -49,6 +50,7 @@ cli.command("export")(export_command)
 cli.command("import")(import_command)
 cli.command("projection")(projection_command)
 cli.command("dossier")(dossier_command)
+cli.command("capacity")(capacity_command)
 
 
 @cli.command()

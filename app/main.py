@@ -13,6 +13,7 @@ from app.auth.security_router import router as security_router
 from app.branding.router import router as branding_router
 from app.calendar.router import feeds as calendar_feeds_router
 from app.calendar.router import router as calendar_router
+from app.capacity.router import router as capacity_router
 from app.checklists.loader import load_catalog
 from app.checklists.router import router as libraries_router
 from app.comments.router import router as comments_router
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dossier_router)
     app.include_router(packets_router)
     app.include_router(planning_router)
+    app.include_router(capacity_router)
     app.include_router(transfer_router)
     app.include_router(notifications_router)
     app.include_router(comments_router)

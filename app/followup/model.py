@@ -12,7 +12,14 @@ import math
 
 import numpy as np
 
-from app.followup.schemas import FOLLOW_UP_MONTHS, CapacityInputs, CapacityResult, CapacityYear, SchedulePeriod
+from app.followup.schemas import (
+    FOLLOW_UP_MONTHS,
+    CapacityInputs,
+    CapacityResult,
+    CapacityYear,
+    ResourceKind,
+    SchedulePeriod,
+)
 
 METHOD_NOTE = __doc__ or ""
 
@@ -70,3 +77,30 @@ def run_capacity_model(inputs: CapacityInputs) -> CapacityResult:
         extra_coordinator_fte_needed=round(extra_hours / inputs.hours_per_fte, 2),
         extra_lab_capacity_needed=max(0, math.ceil(float(labs.max()) - inputs.lab_capacity_per_year - 1e-9)),
     )
+
+
+def resource_demand(inputs: CapacityInputs) -> dict[ResourceKind, list[float]]:
+    """Each shared resource's demand per plan year (index 0 = year 1).
+
+    Clinic visits follow each product's schedule with attrition, as in run_capacity_model; infusion-chair
+    sessions, apheresis collections and transplant bed-days fall in the year the patient is dosed (an ex vivo
+    patient's collections and transplant stay are counted in the same plan year).
+    """
+    horizon = inputs.horizon_years
+    demand = {kind: np.zeros(horizon) for kind in ResourceKind}
+    retention = (1 - inputs.annual_attrition) ** np.arange(horizon)
+    for plan in inputs.products:
+        yearly_visits, _ = per_follow_up_year(plan.schedule)
+        per_patient = {
+            ResourceKind.INFUSION_CHAIRS: plan.infusion_chair_sessions_per_patient,
+            ResourceKind.APHERESIS_SLOTS: plan.apheresis_collections_per_patient,
+            ResourceKind.TRANSPLANT_BEDS: plan.transplant_bed_days_per_patient,
+        }
+        for dose_year, count in enumerate(plan.patients_per_year):
+            span = min(horizon - dose_year, len(yearly_visits))
+            demand[ResourceKind.CLINIC_VISITS][dose_year : dose_year + span] += (
+                count * retention[:span] * yearly_visits[:span]
+            )
+            for kind, amount in per_patient.items():
+                demand[kind][dose_year] += count * amount
+    return {kind: [float(value) for value in values] for kind, values in demand.items()}

@@ -1,5 +1,6 @@
 """Inputs and results of the 15-year follow-up capacity model."""
 
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -8,6 +9,17 @@ from app.text import Slug
 
 Count = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
 FOLLOW_UP_MONTHS = 180  # up to 15 years after each patient's dose
+PerPatient = Annotated[float, Field(ge=0, le=365, allow_inf_nan=False)]
+YearlyCapacity = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class ResourceKind(StrEnum):
+    """Resources an institution's programs share: counted once across all of them."""
+
+    CLINIC_VISITS = "clinic_visits"  # follow-up visit slots (from each product's schedule, with attrition)
+    INFUSION_CHAIRS = "infusion_chairs"  # chair sessions in the dosing year
+    APHERESIS_SLOTS = "apheresis_slots"  # collections in the dosing year, failed-collection repeats included
+    TRANSPLANT_BEDS = "transplant_beds"  # transplant-unit bed-days in the dosing year
 
 
 class SchedulePeriod(BaseModel):
@@ -33,6 +45,9 @@ class ProductFollowUp(BaseModel):
     product: Slug
     patients_per_year: Annotated[list[Annotated[int, Field(ge=0, le=200)]], Field(min_length=1, max_length=30)]
     schedule: Annotated[list[SchedulePeriod], Field(min_length=1, max_length=40)]
+    infusion_chair_sessions_per_patient: PerPatient = 0
+    apheresis_collections_per_patient: PerPatient = 0  # every collection, failed ones repeated included
+    transplant_bed_days_per_patient: PerPatient = 0
 
 
 class CapacityInputs(BaseModel):
@@ -46,6 +61,18 @@ class CapacityInputs(BaseModel):
     coordinator_hours_per_visit: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
     annual_attrition: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.05
     hours_per_fte: Annotated[float, Field(gt=0, le=3000, allow_inf_nan=False)] = 1800
+    infusion_chair_sessions_per_year: YearlyCapacity | None = None
+    apheresis_slots_per_year: YearlyCapacity | None = None
+    transplant_bed_days_per_year: YearlyCapacity | None = None
+
+    def capacity_of(self, kind: ResourceKind) -> int | None:
+        """The yearly capacity these inputs state for a resource (None: not stated)."""
+        return {
+            ResourceKind.CLINIC_VISITS: self.visit_slots_per_year,
+            ResourceKind.INFUSION_CHAIRS: self.infusion_chair_sessions_per_year,
+            ResourceKind.APHERESIS_SLOTS: self.apheresis_slots_per_year,
+            ResourceKind.TRANSPLANT_BEDS: self.transplant_bed_days_per_year,
+        }[kind]
 
     @model_validator(mode="after")
     def _plans_within_horizon(self) -> "CapacityInputs":
