@@ -27,6 +27,7 @@ SOURCES = CHECKLISTS / "SOURCES.md"
 NEW_LIBRARIES = {
     "systemic-aav": {"zolgensma", "elevidys"},
     "surgical-aav": {"luxturna", "kebilidi", "itvisma"},
+    "ex-vivo-hsc": {"casgevy", "lyfgenia", "zynteglo", "skysona", "lenmeldy"},
 }
 
 
@@ -149,6 +150,30 @@ def test_a_luxturna_program_gets_theatre_items_and_a_zolgensma_program_does_not(
     assert "FU-101" in spoke and "FU-010" in spoke and not {"POL-010", "PHARM-101"} & spoke
 
 
+def test_a_casgevy_treatment_centre_gets_apheresis_and_a_luxturna_program_does_not(catalog: Any) -> None:
+    ex_vivo = catalog.get("ex-vivo-hsc", "1.0.0")
+    casgevy = _ids(ex_vivo.applicable_items(["casgevy"], "hub", "us"))
+    assert {"POL-010", "PHARM-010", "PHARM-012", "POL-011", "POL-012", "POL-101", "FU-010"} <= casgevy
+    assert not {"POL-401", "FU-201", "FU-011"} & casgevy  # Casgevy is edited, not lentiviral
+    # Ids are per library, so compare what the items are about: neither program gets the other's.
+    casgevy_titles = " ".join(i.title for i in ex_vivo.applicable_items(["casgevy"], "hub", "us")).lower()
+    luxturna_items = catalog.get("surgical-aav", "1.0.0").applicable_items(["luxturna"], "hub", "us")
+    luxturna_titles = " ".join(i.title for i in luxturna_items).lower()
+    assert "apheresis" in casgevy_titles and "theatre" not in casgevy_titles
+    assert "theatre" in luxturna_titles and "apheresis" not in luxturna_titles
+    skysona = _ids(ex_vivo.applicable_items(["skysona"], "spoke", "us"))
+    assert {"FU-011", "FU-401"} <= skysona and not {"POL-010", "POL-401"} & skysona
+
+
+def test_the_ex_vivo_ltfu_coverage_map_names_items_of_the_library(catalog: Any) -> None:
+    library = catalog.get("ex-vivo-hsc", "1.0.0")
+    assert library.coverage is not None
+    (framework,) = library.coverage.frameworks
+    assert framework.source == "FDA LTFU 2020"
+    assert {item for part in framework.parts for item in part.items} <= _ids(library.items)
+    assert {"FU-001", "FU-011"} <= set(next(p for p in framework.parts if p.id == "fifteen-years").items)
+
+
 def test_every_product_has_status_source_and_review_date(library: Library) -> None:
     assert {p.id for p in library.products} == NEW_LIBRARIES[library.id]
     listed = set(re.findall(r"^- \[([^\]]+)\]", SOURCES.read_text(encoding="utf-8"), re.MULTILINE))
@@ -188,7 +213,7 @@ def test_unverified_facts_are_marked_in_their_items_and_listed_in_the_readme(lib
 
 
 def test_overlay_items_state_their_phase_in_the_yaml(library: Library) -> None:
-    for path in sorted((CHECKLISTS / library.id / "1.0.0").glob("overlay-*.yaml")):
+    for path in sorted((CHECKLISTS / library.id / "1.0.0").glob("overlay*.yaml")):
         assert [item["id"] for item in _raw_items(path) if "phase" not in item] == [], path.name
 
 
