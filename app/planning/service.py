@@ -241,14 +241,3 @@ def planning_status(session: Session, program_id: uuid.UUID) -> PlanningStatus:
         setattr(status, f"{kind.value}_scenario", scenario.name)
     return status
 
-
-def latest_capacity_inputs(session: Session, program_id: uuid.UUID) -> tuple[PlanningScenario, CapacityInputs] | None:
-    """The program's most recently saved capacity scenario that the model can read, with its inputs."""
-    scenario = _latest_of_each_kind(session, program_id).get(ScenarioKind.CAPACITY)
-    if scenario is None:
-        return None
-    try:
-        inputs = parsed_inputs(scenario)
-    except UnreadableScenario:
-        return None
-    return (scenario, inputs) if isinstance(inputs, CapacityInputs) else None

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.auth.service import institution_ids_of
+from app.capacity.service import capacities_of
 from app.checklists.router import CatalogDep
 from app.checklists.schema import JURISDICTION_LABELS
 from app.clock import today
@@ -27,8 +28,11 @@ def dashboard_page(request: Request, principal: WebPrincipal, session: SessionDe
     programs = service.programs_of(session, institution_ids_of(session, principal.user))
     listed = [program for _, program in programs]
     readiness_by_program = readiness_of_programs(session, listed)
+    capacities = capacities_of(session, listed)
     context = {"nav": "dashboard", "programs": programs, "readiness_by_program": readiness_by_program,
-               "activity": recent_activity(session, listed)}
+               "activity": recent_activity(session, listed),
+               "capacities": [(i, capacities[i.id]) for i in {i.id: i for i, _ in programs}.values()
+                              if capacities[i.id].resources]}
     return render(request, principal, "dashboard.html", context)
 
 

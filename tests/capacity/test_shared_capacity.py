@@ -14,7 +14,7 @@ from app.cli import cli
 from app.config import Settings
 from app.followup.model import resource_demand, run_capacity_model
 from app.followup.schemas import CapacityInputs, ResourceKind
-from tests.conftest import Team
+from tests.conftest import PASSWORD, Team
 from tests.factories import make_program
 
 BEDS, APHERESIS, VISITS = ResourceKind.TRANSPLANT_BEDS, ResourceKind.APHERESIS_SLOTS, ResourceKind.CLINIC_VISITS
@@ -132,3 +132,14 @@ def test_cli_prints_the_shortfall_by_institution_name(
     assert "exceeded first in year 2" in result.output and "OVER year  2       245" in result.output
     missing = CliRunner().invoke(cli, ["capacity", "No Such Hospital"])
     assert missing.exit_code == 1 and "no institution named" in missing.output
+
+
+def test_dashboard_shows_the_shared_resource_section(team: Team, app: Any, session: Session) -> None:
+    two_programs(team, app, session)
+    web = TestClient(app)
+    login = web.post("/login", data={"email": "viewer@riverside.example", "password": PASSWORD},
+                     follow_redirects=False)
+    assert login.status_code == 303
+    page = web.get("/").text
+    assert "Shared resources" in page and "transplant beds" in page
+    assert "year 2: 245.0" in page and "scenario &#39;Thal base&#39;" in page
