@@ -3,6 +3,7 @@ something real. Deterministic (seeded), and idempotent: running it twice changes
 
 import io
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from graphlib import TopologicalSorter
@@ -58,7 +59,8 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
     """Create the demo institution, its people and one program part-way through set-up (once)."""
     existing = session.scalars(select(Institution).where(col(Institution.name) == DEMO_INSTITUTION)).first()
     if existing is not None:
-        return session.scalars(select(Program).where(col(Program.institution_id) == existing.id)).one()
+        first = select(Program).where(col(Program.institution_id) == existing.id).order_by(col(Program.created_at))
+        return session.scalars(first).first() or _missing_demo_program()
     institution = service.create_institution(session, DEMO_INSTITUTION)
     people = {}
     for person in DEMO_PEOPLE:
@@ -93,7 +95,32 @@ def seed_demo(session: Session, catalog: Catalog, storage: LocalStorage) -> Prog
     signed_from = _progress(session, program, people, began)
     _sign_some(session, storage, program, people, signed_from)
     _plan(session, program, people)
+    _second_program(session, catalog, institution.id, people)
     return program
+
+
+def _missing_demo_program() -> Program:
+    raise RuntimeError("the demo institution exists without its program; delete it and seed the demo again")
+
+
+SECOND_LIBRARY, SECOND_PRODUCT = "ex-vivo-hsc", "casgevy"
+
+
+def _second_program(session: Session, catalog: Catalog, institution_id: uuid.UUID, people: dict[Role, User]) -> None:
+    """Sickle cell disease ex vivo (Casgevy) beside the hemophilia program, when the ex-vivo-hsc library is there.
+
+    Its capacity scenario shares the clinic with the first program, so the dashboard's shared-resource view has
+    two programs to count. Apheresis and transplant bed-days per patient are left at 0: no sourced value yet.
+    """
+    library = catalog.latest(SECOND_LIBRARY)
+    if library is None or SECOND_PRODUCT not in {product.id for product in library.products}:
+        return
+    program = service.create_program(session, catalog, institution_id, ProgramCreate(
+        title="Commercial gene therapy for sickle cell disease", library_id=SECOND_LIBRARY,
+        library_version=library.version, products=[SECOND_PRODUCT], care_role=CareRole.HUB,
+    ))
+    save_scenario(session, people[Role.FOLLOWUP_COORDINATOR], program, ScenarioKind.CAPACITY, "Current clinic",
+                  default_capacity_inputs(program.products, patients_per_year=2))
 
 
 @dataclass(frozen=True, order=True)
