@@ -168,6 +168,14 @@ def contents_of(manifest: Manifest) -> Contents:
     for index, mention in enumerate(contents.comment_mentions):
         if mention.comment_id not in comment_ids:
             raise refused(f"{MANIFEST}: comment_mentions[{index}].comment_id names no exported comment", MANIFEST)
+    committee_ids = {c.id for c in manifest.committees}
+    if len(committee_ids) != len(manifest.committees) or len({c.slug for c in manifest.committees}) != len(
+        manifest.committees
+    ):
+        raise refused(f"{MANIFEST}: committees lists one committee id or slug twice", MANIFEST)
+    for index, signoff in enumerate(contents.signoffs):
+        if signoff.committee_id is not None and signoff.committee_id not in committee_ids:
+            raise refused(f"{MANIFEST}: signoffs[{index}].committee_id names no exported committee", MANIFEST)
     signed = {s.id for s in contents.signoffs}
     for index, revocation in enumerate(contents.revocations):
         if revocation.signoff_id not in signed:

@@ -15,6 +15,7 @@ from app.audit.service import event_hash, record_event
 from app.auth.models import Membership, User
 from app.clock import utcnow
 from app.comments.models import Comment, CommentMention
+from app.committees.models import Committee
 from app.errors import Conflict, NotFound
 from app.evidence.files import LocalStorage
 from app.evidence.models import Evidence
@@ -29,6 +30,7 @@ from app.transfer.schemas import (
     FORMAT_VERSION,
     MANIFEST,
     MANIFEST_CHECKSUM,
+    ExportedCommittee,
     ExportedMembership,
     ExportedUser,
     Manifest,
@@ -59,6 +61,18 @@ def _people(session: Session, ids: Iterable[uuid.UUID | None]) -> Sequence[User]
     return rows_of(session, User, col(User.id).in_(wanted), order_by=col(User.email)) if wanted else []
 
 
+def _committees(session: Session, institution_id: uuid.UUID, items: Sequence[ProgramItem],
+                signoffs: Sequence[SignOff]) -> Sequence[Committee]:
+    """The committees the sign-offs name by id and the items' approval chains name by slug."""
+    ids = {s.committee_id for s in signoffs if s.committee_id is not None}
+    slugs = {step["committee"] for i in items for step in i.approval_chain or [] if step.get("committee")}
+    if not ids and not slugs:
+        return []
+    named = col(Committee.id).in_(ids) | (
+        (col(Committee.institution_id) == institution_id) & col(Committee.slug).in_(slugs))
+    return rows_of(session, Committee, named, order_by=col(Committee.slug))
+
+
 def export_program(
     session: Session, storage: LocalStorage, program_id: uuid.UUID, target: IO[bytes], actor: User | None = None
 ) -> ExportSummary:
@@ -84,6 +98,7 @@ def export_program(
                        order_by=col(Comment.created_at))
     mentions = rows_of(session, CommentMention, col(CommentMention.comment_id).in_([c.id for c in comments]),
                        order_by=col(CommentMention.id)) if comments else []
+    committees = _committees(session, institution.id, items, signoffs)
     memberships = rows_of(
         session, Membership, col(Membership.institution_id) == institution.id, order_by=col(Membership.created_at)
     )
@@ -130,6 +145,7 @@ def export_program(
         audit_events=[dump_row(e) for e in events],
         comments=[dump_row(c) for c in comments],
         comment_mentions=[dump_row(m) for m in mentions],
+        committees=[ExportedCommittee(id=c.id, slug=c.slug, name=c.name) for c in committees],
         files=files,
     )
     manifest_bytes = json.dumps(manifest.model_dump(mode="json"), indent=1, ensure_ascii=False).encode()

@@ -16,6 +16,7 @@ from app.audit.service import event_hash, record_event
 from app.auth.models import Membership, User
 from app.auth.service import normalise_email
 from app.checklists.loader import Catalog
+from app.committees.models import Committee
 from app.errors import Conflict
 from app.evidence.files import CHUNK, LocalStorage
 from app.evidence.models import Evidence
@@ -79,6 +80,30 @@ def _institution(session: Session, exported: Institution) -> tuple[Institution, 
     session.add(created)
     session.flush()
     return created, True
+
+
+def _committees(
+    session: Session, manifest: Manifest, institution: Institution, actor: User | None
+) -> tuple[dict[uuid.UUID, uuid.UUID], list[str]]:
+    """Exported committee id -> the target institution's committee of the same slug, set up (audited) if missing."""
+    existing = {c.slug: c for c in session.scalars(
+        select(Committee).where(col(Committee.institution_id) == institution.id))}
+    ids: dict[uuid.UUID, uuid.UUID] = {}
+    created: list[str] = []
+    for exported in manifest.committees:
+        committee = existing.get(exported.slug)
+        if committee is None:
+            committee = Committee(institution_id=institution.id, slug=exported.slug, name=exported.name)
+            session.add(committee)
+            session.flush()
+            record_event(
+                session, actor, "committee.created", entity="committee", entity_key=committee.slug,
+                institution_id=institution.id,
+                after={"slug": committee.slug, "name": committee.name, "source": "program import"},
+            )
+            created.append(committee.slug)
+        ids[exported.id] = committee.id
+    return ids, created
 
 
 def _refuse_clashes(session: Session, catalog: Catalog, contents: Contents) -> None:
@@ -200,8 +225,11 @@ def _write(
         evidence.uploaded_by_id = people.optional(evidence.uploaded_by_id)
         _copy_evidence(archive, storage, evidence, copied)
     session.add_all(contents.evidence)
+    committee_ids, committees_created = _committees(session, manifest, institution, actor)
     for index, signoff in enumerate(contents.signoffs):
         signoff.signer_id = people.required(signoff.signer_id, f"signoffs[{index}].signer_id")
+        if signoff.committee_id is not None:
+            signoff.committee_id = committee_ids[signoff.committee_id]
     session.add_all(contents.signoffs)
     session.flush()
     for index, revocation in enumerate(contents.revocations):
@@ -237,6 +265,7 @@ def _write(
             "institution": {"name": institution.name, "created": institution_created},
             "users_created": people.created,
             "users_linked": people.linked,
+            "committees_created": committees_created,
             "restored_events": restored,
         },
     )

@@ -47,6 +47,16 @@ class ExportedMembership(BaseModel):
     created_at: datetime
 
 
+class ExportedCommittee(BaseModel):
+    """A committee the program's sign-offs or approval chains name; imported by slug into the target institution."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    slug: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -68,6 +78,8 @@ class Manifest(BaseModel):
     # Every version of every comment, and whom each version mentions (absent from archives made before comments).
     comments: list[Row] = []
     comment_mentions: list[Row] = []
+    # The committees sign-offs (committee_id) and approval chains (slug) name (absent from archives made before them).
+    committees: list[ExportedCommittee] = []
     files: dict[str, str] = Field(description="archive member name -> SHA-256 of its bytes")
 
 
