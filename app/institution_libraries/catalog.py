@@ -13,16 +13,24 @@ from app.checklists.schema import Library
 from app.institution_libraries.models import InstitutionLibrary
 
 
-def stored_libraries(session: Session, institution_id: uuid.UUID) -> list[Library]:
-    rows = session.exec(
-        select(InstitutionLibrary.content).where(col(InstitutionLibrary.institution_id) == institution_id)
-    ).all()
-    return [Library.model_validate_json(content) for content in rows]
+def stored_libraries(session: Session, institution_id: uuid.UUID, library_id: str | None = None) -> list[Library]:
+    query = select(InstitutionLibrary.content).where(col(InstitutionLibrary.institution_id) == institution_id)
+    if library_id is not None:
+        query = query.where(col(InstitutionLibrary.library_id) == library_id)
+    return [Library.model_validate_json(content) for content in session.exec(query).all()]
 
 
-def institution_catalog(session: Session, catalog: Catalog, institution_id: uuid.UUID) -> Catalog:
-    """`catalog` with the institution's uploaded versions added (their ids never equal a shipped one's)."""
+def institution_catalog(
+    session: Session, catalog: Catalog, institution_id: uuid.UUID, library_id: str | None = None
+) -> Catalog:
+    """`catalog` with the institution's uploaded versions added (their ids never equal a shipped one's).
+
+    With `library_id` (one program's library) only that library's versions are added, and none are read when it
+    is a shipped library: uploads can never share its id, so the pages and reports of a program on a shipped
+    library make no query for them."""
+    if library_id is not None and catalog.versions(library_id):
+        return catalog
     libraries = dict(catalog.libraries)
-    for library in stored_libraries(session, institution_id):
+    for library in stored_libraries(session, institution_id, library_id):
         libraries.setdefault(library.key, library)
     return Catalog(libraries)

@@ -38,7 +38,7 @@ def _plan(
         raise Invalid(
             f"{to_version} is not newer than the program's {program.library_version}", field="to_version"
         )
-    catalog = institution_catalog(session, catalog, program.institution_id)
+    catalog = institution_catalog(session, catalog, program.institution_id, program.library_id)
     library = get_library(catalog, program.library_id, to_version)
     current = list(
         session.scalars(
@@ -99,7 +99,7 @@ def upgrade_program(
     """
     program = get_program(session, program_id)
     diff, current, wanted = _plan(session, catalog, program, to_version)
-    own = institution_catalog(session, catalog, program.institution_id)
+    own = institution_catalog(session, catalog, program.institution_id, program.library_id)
     library = get_library(own, program.library_id, to_version)
     changed_keys = {change.key for change in diff.changed}
     now = utcnow()

@@ -197,7 +197,7 @@ def gather(
     if kind.is_packet:  # a packet tells its committee what changed since its previous packet, over the same scope
         earlier = earlier.where(col(Report.kind) == kind.value)
     previous = session.scalars(earlier.order_by(col(Report.created_at).desc()).limit(1)).first()
-    own = institution_catalog(session, catalog, program.institution_id)  # shipped libraries and its own uploads
+    own = institution_catalog(session, catalog, program.institution_id, program.library_id)  # with its own uploads
     library = own.get(program.library_id, program.library_version)
     names = {p.id: p.name for p in library.products} if library else {}
     titles = {item.key: item.title for item in items}

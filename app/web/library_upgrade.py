@@ -36,7 +36,7 @@ def _library_page(
     request: Request, principal: Principal, session: SessionDep, catalog: CatalogDep, program: Program,
     to_version: str, *, message: dict[str, str] | None = None, status_code: int = 200,
 ) -> HTMLResponse:
-    catalog = institution_catalog(session, catalog, program.institution_id)  # its own uploads upgrade too
+    catalog = institution_catalog(session, catalog, program.institution_id, program.library_id)  # uploads too
     newer = newer_versions(catalog, program)
     chosen = to_version or (newer[0] if newer else "")
     errors: dict[str, str] = {}

@@ -41,7 +41,7 @@ def _program_context(
     session: SessionDep, catalog: CatalogDep, principal: Principal, program_id: uuid.UUID
 ) -> dict[str, Any]:
     program = program_for(session, principal.user, program_id)
-    catalog = institution_catalog(session, catalog, program.institution_id)
+    catalog = institution_catalog(session, catalog, program.institution_id, program.library_id)
     library = catalog.get(program.library_id, program.library_version)
     products = {p.id: p.name for p in library.products} if library else {}
     return {
