@@ -39,7 +39,7 @@ LOCAL_POSITION_BASE = 100_000
 MAX_LOCAL_ITEMS = 999  # keys have three digits, as library ids do
 LOCAL_FIELDS = (
     "area", "title", "done_when", "why", "references", "signoff_role", "criticality", "weight", "evidence_kinds",
-    "renewal_months", "depends_on", "phase",
+    "renewal_months", "depends_on", "phase", "approval_chain",
 )
 # ItemDef names two fields differently from the item row and the API.
 _ITEMDEF_NAMES = {"evidence": "evidence_kinds", "id": "key"}
@@ -58,6 +58,7 @@ def _validated(key: str, fields: dict[str, Any]) -> dict[str, Any]:
         "signoff_role": fields["signoff_role"], "evidence": fields.get("evidence_kinds") or [],
         "phase": fields.get("phase") or Phase.BOTH.value, "depends_on": fields.get("depends_on") or [],
         "renewal_months": fields.get("renewal_months"), "references": fields["references"],
+        "approval_chain": fields.get("approval_chain"),
     }
     try:
         item = ItemDef.model_validate(data)

@@ -11,6 +11,7 @@ from app.checklists.schema import (
     EVIDENCE_KINDS,
     SEMVER_PATTERN,
     CareRole,
+    ChainStep,
     Criticality,
     CriticalityName,
     EvidenceKind,
@@ -146,6 +147,9 @@ class LocalItemFields(BaseModel):
     renewal_months: Annotated[int, Field(ge=1, le=120)] | None = None
     depends_on: Annotated[list[ItemKey], Field(max_length=100)] | None = None
     phase: PhaseName | None = None
+    approval_chain: Annotated[list[ChainStep], Field(min_length=1, max_length=10)] | None = Field(
+        default=None, description="Ordered steps (a role or a committee slug, and a meaning) instead of one signature"
+    )
 
 
 class LocalItemCreate(LocalItemFields):
