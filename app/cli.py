@@ -17,15 +17,15 @@ from app.cli_support import (
     open_session,
     plural,
 )
-from app.config import Settings
 from app.committees.cli import committees_cli
+from app.config import Settings
 from app.dossier.cli import dossier_command
 from app.institution_libraries.cli import export_library_command, import_library_command
 from app.notifications.cli import notify_cli, worker_command
 from app.planning.cli import scenarios_cli
-from app.sso.cli import sso_cli
 from app.programs.cli import projection_command
 from app.programs.local_items_cli import items_cli
+from app.sso.cli import sso_cli
 from app.transfer.cli import export_command, import_command
 
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)

@@ -29,10 +29,10 @@ from app.limits import BodySizeLimit
 from app.me.router import router as me_router
 from app.methods import AllowedMethods
 from app.notifications.router import router as notifications_router
-from app.packets.router import router as packets_router
 from app.observability import RequestIdMiddleware, database_unavailable, probes
 from app.openapi import docs, install_openapi
 from app.openapi_answers import document_answers
+from app.packets.router import router as packets_router
 from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
@@ -41,16 +41,15 @@ from app.signoffs.router import router as signoffs_router
 from app.sso.router import router as sso_router
 from app.transfer.router import router as transfer_router
 from app.web.accounts import router as web_accounts_router
-from app.web.institution_libraries import router as web_institution_libraries_router
-from app.web.sso import router as web_sso_router
-from app.web.mfa import router as web_mfa_router
 from app.web.admin import router as web_admin_router
-from app.web.committees import router as web_committees_router
 from app.web.branding import router as web_branding_router
+from app.web.committees import router as web_committees_router
 from app.web.dossiers import router as web_dossiers_router
+from app.web.institution_libraries import router as web_institution_libraries_router
 from app.web.invitations import router as web_invitations_router
 from app.web.library_upgrade import router as web_library_upgrade_router
 from app.web.local_items import router as web_local_items_router
+from app.web.mfa import router as web_mfa_router
 from app.web.my_work import router as web_my_work_router
 from app.web.notifications import router as web_notifications_router
 from app.web.packets import router as web_packets_router
@@ -60,6 +59,7 @@ from app.web.report_finalise import router as web_report_finalise_router
 from app.web.router import router as web_router
 from app.web.session import LoginRequired, domain_error_page, http_error_page, redirect_to_login
 from app.web.signoffs import router as web_signoffs_router
+from app.web.sso import router as web_sso_router
 from app.web.templating import STATIC_DIR
 from app.web.workspace import router as web_workspace_router
 

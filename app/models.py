@@ -12,8 +12,8 @@ from app.auth.security_models import (
 )
 from app.branding.models import InstitutionBranding
 from app.calendar.models import CalendarFeed
-from app.committees.models import Committee, CommitteeMember
 from app.comments.models import Comment, CommentMention
+from app.committees.models import Committee, CommitteeMember
 from app.dossier.models import SiteDossier
 from app.evidence.models import Evidence
 from app.institution_libraries.models import InstitutionLibrary

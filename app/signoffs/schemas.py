@@ -11,7 +11,9 @@ from app.text import NO_NUL, NOT_BLANK, NoNul, Slug, Text
 
 
 class SignOffCreate(BaseModel):
-    password: Annotated[Text, Field(min_length=1, max_length=1000, description="Your password, re-entered")] | None = None
+    password: Annotated[Text, Field(min_length=1, max_length=1000, description="Your password, re-entered")] | None = (
+        None
+    )
     signing_grant: Annotated[Text, Field(min_length=1, max_length=200, description=(
         "Instead of a password, for people who sign in with SSO: a grant from POST /api/sso/signing-grants, "
         "confirmed at the provider within the last 5 minutes"))] | None = None

@@ -66,7 +66,8 @@ VALID_BODIES = {
     ("post", "/api/programs/{program_id}/items/{key}/comments"): {"body": "x"},
     ("post", "/api/institutions/{institution_id}/committees"): {"slug": "pt", "name": "P&T"},
     ("patch", "/api/institutions/{institution_id}/committees/{slug}"): {"name": "P&T"},
-    ("post", "/api/institutions/{institution_id}/committees/{slug}/members"): {"user_id": "00000000-0000-0000-0000-000000000001"},
+    ("post", "/api/institutions/{institution_id}/committees/{slug}/members"): {
+        "user_id": "00000000-0000-0000-0000-000000000001"},
     ("post", "/api/programs/{program_id}/scenarios/reimbursement"): {"name": "x", "inputs": {
         "products": [{"product": "hemgenix", "acquisition_cost": 1, "patients_per_year": 1}],
         "payers": {"commercial": {"share": 1, "denial_probability": 0, "partial_payment_probability": 0,

@@ -15,8 +15,8 @@ from app.auth.roles import Role
 from app.checklists.loader import load_library_folder
 from tests.conftest import FIXTURE_CHECKLISTS, PASSWORD, Team
 from tests.factories import make_institution, make_program, make_user
-from tests.packets.examples import MINI_IBC
 from tests.institution_libraries.helpers import renamed, upload
+from tests.packets.examples import MINI_IBC
 from tests.security.routes import World
 from tests.signoffs.test_signoff_rules import mark_done
 
@@ -88,6 +88,12 @@ def victim_world(team: Team) -> World:
         champion.post(team.url("/items/PAY-001/comments"), json={"body": f"please read @{mentioned.email}"})
         return str(team.clients["policy_lead"].get("/api/me/notifications").json()["items"][0]["id"])
 
+    def local_item() -> str:
+        body = {"area": "policy", "title": "Our own policy step", "done_when": "Approved by our committee.",
+                "why": "Local rule.", "references": ["Hospital policy manual"], "signoff_role": "policy_lead",
+                "criticality": "major"}
+        return str(_created(champion.post(team.url("/local-items"), json=body))["key"])
+
     def committee() -> str:
         body = {"slug": "pt", "name": "Pharmacy and therapeutics", "chair_id": str(team.people["viewer"].id)}
         return str(_created(admin.post(f"/api/institutions/{team.institution.id}/committees", json=body))["slug"])
@@ -97,6 +103,7 @@ def victim_world(team: Team) -> World:
         "slug": committee,  # a committee's (its chair, the viewer, sits on it)
         "program_id": lambda: str(team.program.id),
         "key": lambda: "PAY-001",
+        "local-items/key": local_item,  # the local-item routes take a local item's key only
         "evidence_id": evidence,
         "signoff_id": signoff,
         "number": report,

@@ -85,12 +85,24 @@ class World:
         self.cache: dict[str, str] = {}
 
     def value(self, name: str, route: Route) -> str:
+        name = self._source_name(name, route)
         if name not in self.sources:
             pytest.fail(f"{route}: the security tests do not know how to fill the parameter '{name}'; "
                         "teach tests/security (the world fixture) a record of another institution for it")
         if name not in self.cache:
             self.cache[name] = self.sources[name]()
         return self.cache[name]
+
+    def _source_name(self, name: str, route: Route) -> str:
+        """A source may be named after the segment before the parameter ("local-items/key"), for a route whose
+        parameter needs a particular kind of record (a local item, where other routes take any item's key)."""
+        segments = route.path.split("/")
+        placeholder = "{" + name + "}"
+        if placeholder in segments and segments.index(placeholder) > 0:
+            qualified = f"{segments[segments.index(placeholder) - 1]}/{name}"
+            if qualified in self.sources:
+                return qualified
+        return name
 
     def path(self, route: Route) -> str:
         path = route.path
