@@ -44,7 +44,9 @@ def items_of(client: TestClient, program: Program, **params: Any) -> dict[str, d
 def test_the_demo_opens_on_the_newest_library_version_once(app: FastAPI, session: Session) -> None:
     storage = LocalStorage(app.state.settings.evidence_dir)
     program = seed_demo(session, app.state.catalog, storage)
-    assert program.library_version == app.state.catalog.latest(DEMO_LIBRARY).version == "1.1.0"
+    newest = app.state.catalog.latest(DEMO_LIBRARY)
+    assert newest is not None and newest.version not in ("1.0.0", "1.1.0")  # 1.2.0 added approval chains
+    assert program.library_version == newest.version
     again = seed_demo(session, app.state.catalog, storage)
     assert again.id == program.id
 
