@@ -43,6 +43,15 @@ DOMAIN_RULES = {
     "POST /api/programs/{program_id}/local-items/{key}/retire",
     # a packet definition must be valid YAML of the packet format naming items and areas the libraries have
     "PUT /api/institutions/{institution_id}/packets/{packet_kind}",
+    # an SSO rule names an email domain or a claim with its value, not both, and each group maps to a known role
+    "PUT /api/institutions/{institution_id}/sso",
+    # an uploaded library must be a workbook or YAML file that validates as a library (its content, not its schema)
+    "POST /api/institutions/{institution_id}/libraries",
+    # a logo must really be a PNG or JPEG within the size limits (read from its bytes, not its declared type)
+    "PUT /api/institutions/{institution_id}/branding/logo",
+    # a committee's chair must be a member of the institution, and its slug free
+    "POST /api/institutions/{institution_id}/committees",
+    "PATCH /api/institutions/{institution_id}/committees/{slug}",
     # the evidence kind must be one the item expects
     "POST /api/programs/{program_id}/items/{key}/evidence",
     # a dossier's product must be one of the library's that the program offers; the file to verify must be a zip

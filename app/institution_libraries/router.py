@@ -14,7 +14,7 @@ from app.checklists.schema import Library
 from app.db import SessionDep
 from app.institution_libraries import service
 from app.institution_libraries.parse import MAX_FILE_BYTES
-from app.institution_libraries.schemas import InstitutionLibraryRead, LibraryProblems
+from app.institution_libraries.schemas import InstitutionLibraryRead, LibraryProblems, MissingFile
 from app.institution_libraries.workbook import XLSX_MEDIA_TYPE, YAML_MEDIA_TYPE, library_workbook, library_yaml
 from app.openapi_answers import response_headers
 from app.programs.access import PROGRAM_MANAGERS
@@ -63,8 +63,8 @@ def read_limited(file: UploadFile) -> bytes:
     responses={
         409: {"description": "A shipped library's id, or a version that is not new"},
         413: {"description": "File too large"},
-        422: {"model": LibraryProblems, "description": "Not a valid library: every problem, with sheet, row and "
-                                                       "column (or line)"},
+        422: {"model": LibraryProblems | MissingFile,
+              "description": "Not a valid library: every problem, with sheet, row and column (or line); or no file"},
     },
 )
 def upload_library(

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -26,3 +27,9 @@ class LibraryProblems(BaseModel):
 
     detail: str
     problems: list[str]
+
+
+class MissingFile(BaseModel):
+    """The request itself was malformed (no file part): FastAPI's own validation answer."""
+
+    detail: list[dict[str, Any]]

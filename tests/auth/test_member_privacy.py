@@ -38,11 +38,14 @@ def test_every_member_route_answers_404_for_a_person_of_another_institution(
     admin_api = team.clients["administrator"]
     admin_web = as_role(app, team, "administrator")
     admin_web.get(f"/institutions/{team.institution.id}/admin")
+    committees = f"/api/institutions/{team.institution.id}/committees"
+    committee = admin_api.post(committees, json={"slug": "pt", "name": "P&T"})
+    assert committee.status_code == 201, committee.text
     member_routes = [r for r in app_routes(app) if "user_id" in r.path_parameters]
     assert len(member_routes) >= 3, member_routes
     for route in member_routes:
         path = route.path.replace("{institution_id}", str(team.institution.id)).replace("{user_id}", str(person.id))
-        path = path.replace("{role}", Role.CHAMPION.value)
+        path = path.replace("{role}", Role.CHAMPION.value).replace("{slug}", "pt")
         if route.is_api:
             answer = admin_api.request(route.method, path)
         else:

@@ -159,7 +159,7 @@ def test_administrator_invites_an_education_lead_who_joins_and_later_loses_a_rol
     expect(admin.locator("#invite-roles-error")).to_have_text("choose at least one role")
     expect(admin.get_by_label("Full name")).to_have_value("Noor Haddad")
     screenshot(admin, "admin-invitation-errors")
-    admin.get_by_label("Email").fill("noor@riverside.example")
+    admin.get_by_label("Email", exact=True).fill("noor@riverside.example")
     admin.get_by_label("Education lead").check()
     admin.get_by_label("Policy lead").check()
     admin.get_by_role("button", name="Create invitation").click()
