@@ -74,6 +74,13 @@ class _Checker:
             return
         self.sourced(entry, loc, what)
 
+    def unknown_price(self, entry: dict[str, Any], loc: Loc, what: str) -> None:
+        """No price found is said explicitly: null with a note saying why (the models leave the product out)."""
+        note = entry.get("note")
+        if not (isinstance(note, str) and note.strip()):
+            self.add(loc, f"{what}: a null price needs a 'note' saying why there is none")
+        self.sourced(entry, loc, what)
+
     def check(self, data: Any) -> None:
         top = self.mapping(data, (), "planning defaults")
         if top is None:
@@ -106,6 +113,8 @@ class _Checker:
                 what = f"products.{product_id}.{key}"
                 if key == "billing_code":
                     self.billing_code(field, (*loc, key), what)
+                elif key in REQUIRED_PRODUCT and isinstance(field, dict) and field.get("value", 0) is None:
+                    self.unknown_price(field, (*loc, key), what)
                 elif isinstance(field, dict):
                     self.value(field, (*loc, key), what, number=key in REQUIRED_PRODUCT)
 
