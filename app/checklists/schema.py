@@ -37,11 +37,21 @@ JURISDICTION_LABELS = {Jurisdiction.US.value: "United States", Jurisdiction.EU_U
 
 
 class ProductStatus(StrEnum):
-    """Whether a product can still be bought: a discontinued one cannot start a program."""
+    """Whether a product can still be bought, and for whom: a discontinued one cannot start a program; a restricted
+    one can, but only for the patients its narrowed indication still covers (e.g. Elevidys since November 2025)."""
 
     ACTIVE = "active"
     DIVESTING = "divesting"
     DISCONTINUED = "discontinued"
+    RESTRICTED = "restricted"
+
+
+# What a program offering a product in each status must do before scheduling a patient.
+STATUS_ACTIONS = {
+    ProductStatus.DIVESTING.value: "Confirm supply before scheduling a patient.",
+    ProductStatus.DISCONTINUED.value: "Confirm supply before scheduling a patient.",
+    ProductStatus.RESTRICTED.value: "Check each patient against the restricted indication before ordering.",
+}
 
 
 class Phase(StrEnum):
@@ -66,6 +76,26 @@ EVIDENCE_KINDS: tuple[str, ...] = (
     "checklist_record",
     "other",
 )
+# The same kinds in the words a person reads (pages, reports, exports); the codes stay in YAML and the API.
+EVIDENCE_KIND_LABELS: dict[str, str] = {
+    "policy_document": "Policy document",
+    "sop": "Standard operating procedure",
+    "committee_approval": "Committee approval",
+    "training_record": "Training record",
+    "competency_assessment": "Competency assessment",
+    "equipment_qualification": "Equipment qualification",
+    "temperature_log": "Temperature log",
+    "contract": "Contract",
+    "financial_analysis": "Financial analysis",
+    "registry_confirmation": "Registry confirmation",
+    "checklist_record": "Checklist record",
+    "other": "Other",
+}
+
+
+def evidence_kind_label(kind: str) -> str:
+    """'sop' → 'Standard operating procedure'; a kind not listed reads as its words."""
+    return EVIDENCE_KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 # What a chain step's signature means (app.signoffs.models.Meaning holds the same words).
 CHAIN_MEANINGS: tuple[str, ...] = ("authored", "reviewed", "approved")
@@ -136,6 +166,10 @@ class ProductDef(_Strict):
         """'Beqvez (...) is discontinued since 2025-02-20 (source: ...): note', for refusals and warnings."""
         text = f"{self.name} is {self.status} since {self.status_date} (source: {self.status_source})"
         return f"{text}: {self.status_note}" if self.status_note else text
+
+    def status_action(self) -> str:
+        """What to do before scheduling a patient on a product that is not simply active ('' when it is)."""
+        return STATUS_ACTIONS.get(self.status, "")
 
 
 class AreaDef(_Strict):

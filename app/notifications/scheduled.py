@@ -19,8 +19,10 @@ from sqlmodel import Session, col
 
 from app.auth.models import Membership, User
 from app.auth.roles import Role
+from app.checklists.schema import evidence_kind_label
 from app.clock import today, utcnow
 from app.evidence.models import Evidence
+from app.formatting import format_date
 from app.notifications.models import (
     Channel,
     DeliveryState,
@@ -72,13 +74,13 @@ def item_reminders(session: Session, on: date) -> list[Reminder]:
     reminders = []
     for item_id, key, title, due, owner_id, program_id, program_title in rows:
         days_left = (due - on).days
-        lines = [f"Program: {program_title}", f"Due date: {due.isoformat()}"]
+        lines = [f"Program: {program_title}", f"Due date: {format_date(due)}"]
         subject = f"item:{item_id}:{due.isoformat()}"  # a new due date starts its reminders afresh
         context = {"program": program_title, "item_key": key, "item_title": title, "lines": lines}
         if days_left < 0:
             weeks = (-days_left - 1) // 7
             reminders.append(Reminder(owner_id, NotificationKind.OVERDUE, subject, f"w{weeks}",
-                                      f"{key} {title} is overdue (due {due.isoformat()})",
+                                      f"{key} {title} is overdue (due {format_date(due)})",
                                       _item_link(program_id, key), context))
             continue
         threshold = _threshold(days_left, DUE_THRESHOLDS)
@@ -105,10 +107,10 @@ def lapse_reminders(session: Session, on: date) -> list[Reminder]:
     reminders = []
     for signoff_id, signer_id, key, title, lapses_on, program_id, program_title in signoffs:
         threshold = _threshold((lapses_on - on).days, LAPSE_THRESHOLDS)
-        lines = [f"Program: {program_title}", f"Lapses on: {lapses_on.isoformat()}"]
+        lines = [f"Program: {program_title}", f"Lapses on: {format_date(lapses_on)}"]
         reminders.append(Reminder(
             signer_id, NotificationKind.SIGNOFF_LAPSING, f"signoff:{signoff_id}:{lapses_on.isoformat()}",
-            str(threshold), f"Your sign-off of {key} {title} lapses on {lapses_on.isoformat()}",
+            str(threshold), f"Your sign-off of {key} {title} lapses on {format_date(lapses_on)}",
             _item_link(program_id, key), {"program": program_title, "item_key": key, "lines": lines},
         ))
     files = session.execute(
@@ -120,10 +122,11 @@ def lapse_reminders(session: Session, on: date) -> list[Reminder]:
     ).all()
     for evidence_id, uploader_id, name, kind, expires_on, key, program_id, program_title in files:
         threshold = _threshold((expires_on - on).days, LAPSE_THRESHOLDS)
-        lines = [f"Program: {program_title}", f"Item: {key}", f"Kind: {kind}", f"Expires on: {expires_on}"]
+        lines = [f"Program: {program_title}", f"Item: {key}", f"Kind: {evidence_kind_label(kind)}",
+                 f"Expires on: {format_date(expires_on)}"]
         reminders.append(Reminder(
             uploader_id, NotificationKind.EVIDENCE_EXPIRING, f"evidence:{evidence_id}:{expires_on.isoformat()}",
-            str(threshold), f"Evidence {name} for {key} expires on {expires_on.isoformat()}",
+            str(threshold), f"Evidence {name} for {key} expires on {format_date(expires_on)}",
             _item_link(program_id, key), {"program": program_title, "item_key": key, "lines": lines},
         ))
     return reminders

@@ -31,6 +31,8 @@ class Institution(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The IANA zone pages, exports, reports and emails show times in (app/formatting.py); the database keeps UTC.
+    time_zone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
 
 
 class Program(SQLModel, table=True):

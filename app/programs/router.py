@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.auth.deps import CurrentUser
 from app.auth.permissions import require_member
+from app.auth.roles import Role
 from app.auth.service import institution_ids_of
 from app.checklists.router import CatalogDep
 from app.checklists.schema import SEMVER_PATTERN
@@ -17,13 +18,15 @@ from app.errors import Forbidden, Invalid
 from app.openapi_answers import response_headers
 from app.pagination import Page, PageDep
 from app.planning.service import planning_status
-from app.programs import local_items, service, upgrade
+from app.programs import bulk, local_items, service, upgrade
 from app.programs import projection as projection_service
 from app.programs import readiness as readiness_service
 from app.programs.access import PROGRAM_MANAGERS, item_for_change, program_for
+from app.programs.bulk import BulkEdit, BulkResult
 from app.programs.schemas import (
     InstitutionCreate,
     InstitutionRead,
+    InstitutionUpdate,
     ItemFilters,
     ItemRead,
     ItemUpdate,
@@ -90,6 +93,19 @@ def list_institutions(user: CurrentUser, session: SessionDep, page: PageDep) -> 
 def read_institution(institution_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> InstitutionRead:
     require_member(session, user, institution_id, what="institution")
     return InstitutionRead.model_validate(service.get_institution(session, institution_id))
+
+
+@router.patch("/institutions/{institution_id}", response_model=InstitutionRead,
+              responses={403: {"description": "Only administrators change the institution's settings"}})
+def update_institution(
+    institution_id: uuid.UUID, body: InstitutionUpdate, user: CurrentUser, session: SessionDep
+) -> InstitutionRead:
+    """Change the institution's settings (administrators): its `time_zone`, an IANA name such as America/New_York
+    that pages, exports, reports and emails show times in (the API keeps answering UTC, ISO 8601)."""
+    require_member(session, user, institution_id, [Role.ADMINISTRATOR], what="institution")
+    institution = service.get_institution(session, institution_id)
+    return InstitutionRead.model_validate(service.update_institution(session, user, institution,
+                                                                     time_zone=body.time_zone))
 
 
 @router.post(
@@ -162,6 +178,15 @@ def update_item(
     item_for_change(session, user, program_id, key)
     item, _ = service.update_item(session, program_id, key, body, expected_version, actor=user)
     return json_response(item, {"ETag": etag(item)})
+
+
+@router.post(
+    "/programs/{program_id}/items/bulk",
+    response_model=BulkResult,
+)
+def bulk_edit_items(program_id: uuid.UUID, body: BulkEdit, user: CurrentUser, session: SessionDep) -> BulkResult:
+    """Set owner, due date or status on many items; each row answers done, unchanged, refused (why) or conflict."""
+    return bulk.bulk_edit(session, program_id, body, user)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from app.checklists.schema import (
     EVIDENCE_KINDS,
@@ -19,6 +19,7 @@ from app.checklists.schema import (
     PhaseName,
     SignoffRole,
 )
+from app.formatting import valid_time_zone
 from app.programs.models import ItemStatus
 from app.text import NO_NUL, NOT_BLANK, ItemKey, Name, NoNul, Slug, Text
 
@@ -36,6 +37,18 @@ class InstitutionRead(BaseModel):
     id: uuid.UUID
     name: str
     created_at: datetime
+    time_zone: str = Field(description="IANA time zone people read times in (pages, exports, reports, emails)")
+
+
+TimeZoneName = Annotated[str, StringConstraints(max_length=64), AfterValidator(valid_time_zone),
+                         Field(examples=["America/New_York"])]
+
+
+class InstitutionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: TimeZoneName | None = Field(
+        default=None, description="IANA time zone name (e.g. America/Chicago, UTC) pages and reports show times in")
 
 
 class ProgramCreate(BaseModel):

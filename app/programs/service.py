@@ -13,6 +13,7 @@ from app.checklists.loader import Catalog
 from app.checklists.schema import Criticality, ItemDef, Library, ProductDef, ProductStatus
 from app.clock import today, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.formatting import valid_time_zone
 from app.institution_libraries.catalog import institution_catalog
 from app.notifications.service import announce_item_change
 from app.pagination import PageParams
@@ -50,6 +51,34 @@ def get_institution(session: Session, institution_id: uuid.UUID) -> Institution:
     if institution is None:
         raise NotFound("institution not found")
     return institution
+
+
+def update_institution(
+    session: Session, actor: User, institution: Institution, *, time_zone: str | None = None
+) -> Institution:
+    """Change an institution's settings (its time zone); audited."""
+    if time_zone is not None and time_zone != institution.time_zone:
+        try:
+            valid_time_zone(time_zone)
+        except ValueError as error:
+            raise Invalid(str(error), field="time_zone") from error
+        before, institution.time_zone = institution.time_zone, time_zone
+        session.add(institution)
+        record_event(session, actor, "institution.settings_changed", entity="institution",
+                     entity_key=str(institution.id), institution_id=institution.id,
+                     before={"time_zone": before}, after={"time_zone": time_zone})
+        session.commit()
+    return institution
+
+
+def time_zone_for(session: Session, user: User) -> str:
+    """The zone a person reads times in: their institution's (UTC when they belong to none, or to several
+    institutions that disagree)."""
+    zones = set(session.scalars(
+        select(col(Institution.time_zone)).join(Membership, col(Membership.institution_id) == col(Institution.id))
+        .where(col(Membership.user_id) == user.id)
+    ).all())
+    return zones.pop() if len(zones) == 1 else "UTC"
 
 
 def list_institutions(
@@ -127,7 +156,7 @@ def product_status_notices(catalog: Catalog, program: Program) -> list[str]:
     if library is None:
         return []
     return [
-        f"{p.status_text()}. Confirm supply before scheduling a patient."
+        f"{p.status_text()}. {p.status_action()}"
         for p in current_products(catalog, library, program.products)
         if p.status != ProductStatus.ACTIVE
     ]

@@ -6,10 +6,14 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import object_session
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth.deps import Principal, optional_principal
 from app.errors import DomainError, Forbidden, domain_error_response
+from app.formatting import DEFAULT_TIME_ZONE
+from app.programs.service import time_zone_for
 from app.web.templating import make_templates
 
 templates = make_templates()
@@ -75,6 +79,14 @@ async def redirect_to_login(request: Request, exc: Exception) -> RedirectRespons
     return RedirectResponse(f"/login?next={quote(next_path)}", status_code=303)
 
 
+def _time_zone(principal: Principal | None) -> str:
+    """The zone the page shows times in (app/formatting.py); a page about one institution may pass its own."""
+    db = object_session(principal.user) if principal else None
+    if principal is None or not isinstance(db, Session):
+        return DEFAULT_TIME_ZONE
+    return time_zone_for(db, principal.user)
+
+
 def render(
     request: Request,
     principal: Principal | None,
@@ -86,5 +98,6 @@ def render(
     shared = {
         "user": principal.user if principal else None,
         "csrf_token": principal.auth_session.csrf_token if principal and principal.auth_session else "",
+        "time_zone": _time_zone(principal),
     }
     return templates.TemplateResponse(request, template, shared | context, status_code=status_code, headers=headers)

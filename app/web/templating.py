@@ -7,6 +7,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.auth.roles import ROLE_LABELS, Role
+from app.checklists.schema import evidence_kind_label
+from app.formatting import DEFAULT_TIME_ZONE, FILTERS, format_datetime, format_percent
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -20,8 +22,7 @@ STATUS_LABELS = {
 }
 
 
-def percent(ratio: float) -> str:
-    return f"{ratio * 100:.0f}%"
+percent = format_percent
 
 
 def role_label(role: str) -> str:
@@ -31,12 +32,9 @@ def role_label(role: str) -> str:
         return role
 
 
-def when(value: datetime | date | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return value.isoformat()
+def when(value: datetime | date | None, time_zone: str | None = DEFAULT_TIME_ZONE) -> str:
+    """For Python callers; templates use the `when` filter, which takes the zone from the page."""
+    return format_datetime(value, time_zone)
 
 
 def make_templates() -> Jinja2Templates:
@@ -44,6 +42,6 @@ def make_templates() -> Jinja2Templates:
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True), undefined=StrictUndefined
     )
     templates = Jinja2Templates(env=env)
-    templates.env.filters.update(percent=percent, role_label=role_label, when=when)
+    templates.env.filters.update(FILTERS, role_label=role_label, evidence_kind=evidence_kind_label)
     templates.env.globals.update(STATUS_LABELS=STATUS_LABELS)
     return templates
