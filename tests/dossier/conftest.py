@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import User
-from app.auth.roles import Role
 from app.config import PROJECT_ROOT
 from tests.conftest import PASSWORD, Team
-from tests.factories import make_institution, make_program, make_user
+from tests.hub_team import hub_team
 
 
 @pytest.fixture
@@ -26,15 +25,7 @@ def checklists_dir() -> Path:
 
 @pytest.fixture
 def site(app: FastAPI, session: Session, client_for: Callable[[User], TestClient]) -> Team:
-    institution = make_institution(session, "Riverside University Hospital")
-    people = {
-        role.value: make_user(session, institution, roles=(role.value,), email=f"{role.value}@riverside.example",
-                              full_name=role.label, password=PASSWORD)
-        for role in Role
-    }
-    program = make_program(session, app.state.catalog, institution, products=("hemgenix", "roctavian"),
-                           library_id="hemophilia-gt", library_version="1.1.0")
-    return Team(institution, program, people, {role: client_for(user) for role, user in people.items()})
+    return hub_team(app, session, client_for)
 
 
 def pdf_bytes(text: str) -> bytes:
