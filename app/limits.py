@@ -13,7 +13,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the form's other fields around the file
-UPLOAD_ROUTES = re.compile(r"^(/api)?/programs/[^/]+/items/[^/]+/evidence/?$|^/api/dossiers/verify/?$")
+UPLOAD_ROUTES = re.compile(
+    r"^(/api)?/programs/[^/]+/items/[^/]+/evidence/?$|^/api/dossiers/verify/?$|^(/api/reports)?/verify/?$"
+)
 
 
 class BodyTooLarge(HTTPException):

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli_support import check_database, fail
+from app.cli_support import check_database, fail, plural
 from app.config import Settings
 
 notify_cli = typer.Typer(help="Email notifications.", no_args_is_help=True)
@@ -14,7 +14,8 @@ def worker_command(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit")] = False,
     interval: Annotated[float | None, typer.Option(help="Seconds between passes (GTREADY_WORKER_INTERVAL)")] = None,
 ) -> None:
-    """Compute the reminders that are due and send queued emails; safe to run on several machines at once."""
+    """Compute the reminders that are due, send queued emails and generate queued reports; safe to run on several
+    machines at once."""
     from app.db import make_engine
     from app.notifications.worker import run_forever, run_once
 
@@ -26,7 +27,7 @@ def worker_command(
     if once:
         result = run_once(engine, settings)
         typer.echo(f"{result.reminders} new reminders, {result.sent} sent, {result.retried} to retry, "
-                   f"{result.failed} failed")
+                   f"{result.failed} failed, {plural(result.reports, 'report')} generated")
         for error in result.errors:
             typer.echo(f"gtready: {error}", err=True)
         raise typer.Exit(code=1 if result.errors else 0)

@@ -378,8 +378,8 @@ class _Writer:
         rows: list[tuple[str, Any]] = [
             ("Report number", data.number), ("Data SHA-256", self.data_sha256),
             ("Verify by number (members of the institution)", api), ("Verify by hash (anyone signed in)", by_hash),
-            ("Verify in the app", f"{self.base_url}/programs/{data.program_id}/reports?"
-                                  f"{urlencode({'verify': data.number})}"),
+            ("Verify in the app (number, hash or the PDF file)", f"{self.base_url}/verify?"
+                                                                 f"{urlencode({'q': data.number})}"),
             ("Verify from a terminal", f'curl -H "Authorization: Bearer $GTREADY_TOKEN" "{by_hash}"'),
         ]
         if data.audit_head:

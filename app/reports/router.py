@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, File, Path, Query, Request, Response, UploadFile, status
 
 from app.auth.deps import CurrentUser
 from app.auth.permissions import require_member
@@ -13,12 +13,12 @@ from app.db import SessionDep
 from app.openapi_answers import response_headers
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.programs.schemas import ItemFilters
-from app.reports import service
+from app.reports import jobs, service
 from app.reports.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
 from app.reports.docx import docx_for
 from app.reports.exports import MEDIA_TYPES, Format, Register, register_rows, to_csv, to_xlsx
 from app.reports.finalise import finalise_report
-from app.reports.schemas import ReportRead, ReportRequest, ReportVerification
+from app.reports.schemas import ReportJobRead, ReportRead, ReportRequest, ReportVerification
 
 router = APIRouter(prefix="/api", tags=["reports"])
 NUMBER = r"^GTR-\d{4}-\d{6}$"
@@ -37,6 +37,28 @@ def generate(
     return next(r for r in service.list_reports(session, program_id) if r.number == report.number)
 
 
+@router.post(
+    "/programs/{program_id}/report-jobs", status_code=status.HTTP_202_ACCEPTED, response_model=ReportJobRead,
+)
+def enqueue(
+    request: Request, program_id: uuid.UUID, body: ReportRequest, user: CurrentUser, session: SessionDep,
+    catalog: CatalogDep, background: BackgroundTasks,
+) -> ReportJobRead:
+    """Generate a report in the background (champions and administrators): answers at once with the job; follow
+    it at `GET /api/report-jobs/{id}` until it is done (with the report's number) or failed (with the reason)."""
+    program = program_for(session, user, program_id, PROGRAM_MANAGERS)
+    job = jobs.enqueue_report_job(session, user, program, body.kind, body.prepared_for)
+    # This process starts it after answering; a `gtready worker` takes it instead if this one cannot.
+    background.add_task(jobs.run_report_job, request.app.state.engine, catalog, job.id)
+    return ReportJobRead.model_validate(job, from_attributes=True)
+
+
+@router.get("/report-jobs/{job_id}", response_model=ReportJobRead)
+def read_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> ReportJobRead:
+    """Where a background report stands: queued, running (step and fraction), done (number) or failed (why)."""
+    return ReportJobRead.model_validate(jobs.job_for(session, user, job_id), from_attributes=True)
+
+
 @router.get("/programs/{program_id}/reports", response_model=list[ReportRead])
 def list_reports(program_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> list[ReportRead]:
     program_for(session, user, program_id)
@@ -52,6 +74,18 @@ def verify(
 ) -> ReportVerification:
     """Does this report number (or data hash) match a stored report, and what does it attest?"""
     return service.verify_report(session, number, data_sha256, viewer=user)
+
+
+@router.post("/reports/verify", response_model=ReportVerification)
+def verify_pdf(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="A report's PDF, as downloaded")],
+) -> ReportVerification:
+    """Is this PDF file one gtready generated (the final PDF, or the draft before it), and what does it attest?"""
+    digest = service.sha256_of_upload(file.file, request.app.state.settings.max_upload_bytes)
+    return service.verify_report_pdf(session, digest)
 
 
 @router.get(

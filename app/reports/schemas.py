@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -235,6 +235,8 @@ class ReportData(BaseModel):
     unreadable_scenarios: list[UnreadableScenarioSection] = Field(default_factory=list, exclude_if=lambda v: not v)
     # The first-patient projection as of the snapshot; left out when unset, so older reports keep their hash.
     projection: ReportProjection | None = Field(default=None, exclude_if=lambda v: v is None)
+    # The institution's time zone the report shows times in; left out when UTC, so older reports keep their hash.
+    time_zone: str | None = Field(default=None, exclude_if=lambda v: v is None)
     # The institution's logo, name line and colours as generated (app/branding); left out when none was set.
     branding: ReportBranding | None = Field(default=None, exclude_if=lambda v: v is None)
     # Set for committee packets only; left out otherwise, so full and executive reports keep their hash.
@@ -271,3 +273,32 @@ class ReportVerification(BaseModel):
     overall_ratio: float | None = None
     gate_open: bool | None = None
     data_sha256: str | None = None
+    pdf: Literal["draft", "final"] | None = Field(
+        default=None, exclude_if=lambda v: v is None,
+        description="Verifying a PDF file: whether it is the report's draft PDF or its final one",
+    )
+
+
+class ReportJobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ReportJobRead(BaseModel):
+    """A report generated in the background: where it stands, then its number (or why it failed)."""
+
+    id: uuid.UUID
+    program_id: uuid.UUID
+    kind: ReportKind | str  # a kind a newer server queued stays readable
+    prepared_for: str
+    state: ReportJobState
+    step: str = Field(description="What it is doing now, in words")
+    progress: float = Field(ge=0, le=1, description="Fraction done, 0 to 1")
+    requested_by_name: str
+    report_number: str | None = Field(default=None, description="Once done: the stored report's number")
+    error: str = Field(description="Once failed: why, in words")
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
