@@ -29,6 +29,9 @@ NEW_LIBRARIES = {
     "surgical-aav": {"luxturna", "kebilidi", "itvisma"},
     "ex-vivo-hsc": {"casgevy", "lyfgenia", "zynteglo", "skysona", "lenmeldy"},
 }
+# Every shipped version of them (a corrected fact ships as a new version; published ones are never edited).
+VERSIONS = sorted((library_id, folder.name) for library_id in NEW_LIBRARIES
+                  for folder in (CHECKLISTS / library_id).iterdir() if (folder / "library.yaml").is_file())
 
 
 def _raw_items(path: Path) -> list[dict[str, Any]]:
@@ -40,8 +43,8 @@ def _core_ids() -> set[str]:
     return {item["id"] for path in sorted(CORE.glob("*.yaml")) for item in _raw_items(path)}
 
 
-def _own_ids(library_id: str) -> set[str]:
-    folder = CHECKLISTS / library_id / "1.0.0"
+def _own_ids(library_id: str, version: str = "1.0.0") -> set[str]:
+    folder = CHECKLISTS / library_id / version
     return {item["id"] for path in sorted(folder.glob("*.yaml")) if path.name != "coverage.yaml"
             for item in _raw_items(path)}
 
@@ -55,9 +58,9 @@ def catalog() -> Any:
     return load_catalog(CHECKLISTS)
 
 
-@pytest.fixture(scope="module", params=sorted(NEW_LIBRARIES))
+@pytest.fixture(scope="module", params=VERSIONS, ids=["-".join(v) for v in VERSIONS])
 def library(request: pytest.FixtureRequest, catalog: Any) -> Library:
-    found = catalog.get(request.param, "1.0.0")
+    found = catalog.get(*request.param)
     assert found is not None, request.param
     return found  # type: ignore[no-any-return]
 
@@ -101,7 +104,7 @@ def test_each_core_item_id_is_written_in_exactly_one_file() -> None:
 
 
 def test_each_library_is_the_core_plus_its_own_items(library: Library) -> None:
-    own = _own_ids(library.id)
+    own = _own_ids(library.id, library.version)
     assert own and not own & _core_ids()
     assert _ids(library.items) == _core_ids() | own
     assert len(library.items) == len(_ids(library.items))
@@ -199,21 +202,21 @@ def test_no_item_quotes_a_price_or_a_billing_code(library: Library) -> None:
         assert not re.search(r"\$\s?\d|\b[JQ]\d{4}\b", _text(item)), item.id
 
 
-def _unverified_table(library_id: str) -> set[str]:
+def _unverified_table(library_id: str, version: str) -> set[str]:
     text = README.read_text(encoding="utf-8")
-    section = text.split(f"## Unverified facts in the other gene-therapy libraries ({library_id} 1.0.0)", 1)[1]
+    section = text.split(f"## Unverified facts in the other gene-therapy libraries ({library_id} {version})", 1)[1]
     section = section.split("\n## ", 1)[0]
     return {i for row in re.findall(r"^\|(.+)\|$", section, re.MULTILINE) for i in re.findall(r"\b[A-Z]+-\d{3}\b", row)}
 
 
 def test_unverified_facts_are_marked_in_their_items_and_listed_in_the_readme(library: Library) -> None:
-    listed = _unverified_table(library.id)
+    listed = _unverified_table(library.id, library.version)
     saying_it = {item.id for item in library.items if "unverified" in _text(item).lower()}
     assert listed and listed == saying_it
 
 
 def test_overlay_items_state_their_phase_in_the_yaml(library: Library) -> None:
-    for path in sorted((CHECKLISTS / library.id / "1.0.0").glob("overlay*.yaml")):
+    for path in sorted((CHECKLISTS / library.id / library.version).glob("overlay*.yaml")):
         assert [item["id"] for item in _raw_items(path) if "phase" not in item] == [], path.name
 
 
@@ -312,3 +315,50 @@ def test_an_uploaded_library_may_not_include_files(tmp_path: Path) -> None:
     with pytest.raises(LibraryError) as caught:
         validate_library(source)
     assert "upload.yaml line 9: includes: only the shipped libraries may include core files" in str(caught.value)
+
+
+# --- Facts verified against the labels, and the FACT coverage map (ex-vivo-hsc 1.1.0) ---------------------------
+
+
+def test_skysona_monitoring_follows_the_current_boxed_warning_in_the_newest_version(catalog: Any) -> None:
+    newest = catalog.latest("ex-vivo-hsc")
+    fu401 = next(i for i in newest.items if i.id == "FU-401")
+    assert "at least every 3 months" in fu401.done_when and "6 months" not in fu401.done_when
+    assert "Skysona USPI" in fu401.references and "unverified" not in _text(fu401).lower()
+    first = next(i for i in catalog.get("ex-vivo-hsc", "1.0.0").items if i.id == "FU-401")
+    assert "every 6 months" in first.done_when  # the published version is not edited
+
+
+def test_the_fact_map_names_items_of_the_library_and_every_part_is_answered(catalog: Any) -> None:
+    newest = catalog.latest("ex-vivo-hsc")
+    assert newest.coverage is not None
+    fact = next(f for f in newest.coverage.frameworks if f.id == "fact-jacie-hct")
+    assert fact.source == "FACT HCT standards pages 2026"
+    assert all(part.items for part in fact.parts)
+    assert {item for part in fact.parts for item in part.items} <= _ids(newest.items)
+    eligibility = next(p for p in fact.parts if p.id == "clinical-program-eligibility")
+    assert {"POL-014", "POL-015"} <= set(eligibility.items)
+
+
+def test_fact_items_are_hub_pre_dose_items_of_every_ex_vivo_product_and_of_no_other_library(catalog: Any) -> None:
+    newest = catalog.latest("ex-vivo-hsc")
+    for product in NEW_LIBRARIES["ex-vivo-hsc"]:
+        assert {"POL-014", "POL-015"} <= _ids(newest.applicable_items([product], "hub", "us")), product
+        assert not {"POL-014", "POL-015"} & _ids(newest.applicable_items([product], "spoke", "us")), product
+    for other in ("systemic-aav", "surgical-aav"):
+        titles = " ".join(i.title for i in catalog.latest(other).items)
+        assert "FACT" not in titles, other
+
+
+def test_a_core_file_included_twice_is_taken_in_once(tmp_path: Path) -> None:
+    folder = _tiny(tmp_path, "../../core/1.0.0/policy.yaml")
+    header = folder / "library.yaml"
+    header.write_text(header.read_text() + "  - {path: ../../core/1.0.0/policy.yaml}\n")
+    (library,) = load_path(folder)
+    assert [item.id for item in library.items] == ["POL-001"]
+
+
+def test_each_newest_library_takes_in_every_core_item_exactly_once(catalog: Any) -> None:
+    for library_id in NEW_LIBRARIES:
+        items = [item.id for item in catalog.latest(library_id).items]
+        assert len(items) == len(set(items)) and _core_ids() <= set(items), library_id
