@@ -4,7 +4,7 @@ queries whatever the number of items or programs."""
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlmodel import Session, col
 
 from app.checklists.schema import Criticality
@@ -24,6 +24,16 @@ def _blocking_reason(status: str, lapsed: bool) -> str:
     if status == ItemStatus.DONE:
         return "done, awaiting sign-off"
     return f"blocker not signed off ({status.replace('_', ' ')})"
+
+
+def blocking_condition() -> ColumnElement[bool]:
+    """The items keeping the first-patient gate closed: the one definition the gate and the blockers filter share."""
+    return and_(
+        ~col(ProgramItem.retired),
+        col(ProgramItem.criticality) == Criticality.BLOCKER,
+        col(ProgramItem.status) != ItemStatus.NOT_APPLICABLE,
+        ~complete_condition(),
+    )
 
 
 def readiness(session: Session, program_id: uuid.UUID) -> Readiness:
@@ -64,13 +74,7 @@ def readiness_of_programs(session: Session, programs: Sequence[Program]) -> dict
             col(ProgramItem.due_date),
             lapsed_condition().label("lapsed"),
         )
-        .where(
-            col(ProgramItem.program_id).in_(ids),
-            ~col(ProgramItem.retired),
-            col(ProgramItem.criticality) == Criticality.BLOCKER,
-            col(ProgramItem.status) != ItemStatus.NOT_APPLICABLE,
-            ~complete_condition(),
-        )
+        .where(col(ProgramItem.program_id).in_(ids), blocking_condition())
         .order_by(col(ProgramItem.position))
     ).all()
     totals: dict[tuple[uuid.UUID, str], dict[str, int]] = {}
