@@ -17,15 +17,15 @@ from app.errors import Conflict, Invalid
 from app.evidence.service import item_evidence
 from app.institution_libraries.catalog import institution_catalog
 from app.pagination import PageParams
-from app.planning.service import planning_status
 from app.programs import projection as projection_service
-from app.programs import readiness as readiness_service
 from app.programs import service
 from app.programs.access import item_for_change, program_for
-from app.programs.models import Program
+from app.programs.models import Program, ProgramItem
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
-from app.signoffs.chains import may_sign_step, missing_committees, step_states
+from app.signoffs.chains import missing_committees, step_states
+from app.signoffs.eligibility import chain_signers, next_to_sign, sign_off_eligibility
 from app.signoffs.service import signoff_records
+from app.web import program_table
 from app.web.session import WebPrincipal, render
 from app.web.timeline import first_patient_timeline
 
@@ -62,33 +62,24 @@ def program_page(
     program_id: uuid.UUID,
     session: SessionDep,
     catalog: CatalogDep,
-    area: Annotated[str, Query()] = "",
-    status: Annotated[str, Query()] = "",
-    owner_id: Annotated[str, Query()] = "",
-    criticality: Annotated[str, Query()] = "",
-    overdue: Annotated[bool, Query()] = False,
     saved: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
+    """The compact item table (search, chips, sort, pages) under readiness and the gate. Searching with htmx
+    answers just the table."""
     context = _program_context(session, catalog, principal, program_id)
-    try:
-        filters = ItemFilters.model_validate(
-            {"area": area or None, "status": status or None, "owner_id": owner_id or None,
-             "criticality": criticality or None, "overdue": True if overdue else None}
-        )
-    except ValidationError:
-        filters = ItemFilters()
-    items, total = service.list_items(session, program_id, filters, ALL_ITEMS)
-    context |= _projection_context(session, context["program"])
+    program = context["program"]
+    query, ignored = program_table.table_query(request.query_params)
+    context |= program_table.table_context(session, program, query, principal.user)
+    if request.headers.get("hx-target") == "item-table":
+        return render(request, principal, "_item_table.html", context)
+    context |= _projection_context(session, program) | program_table.live_context(session, program)
+    message = {"kind": "ok", "text": f"Saved {saved}."} if saved else None
+    if ignored:
+        message = {"kind": "error", "text": "Ignored what the address asked for " + ", ".join(ignored) + "."}
     context |= {
-        "readiness": readiness_service.readiness(session, program_id),
-        "planning": planning_status(session, program_id),
-        "items": items,
-        "total": total,
-        "filters": filters,
-        "message": {"kind": "ok", "text": f"Saved {saved}."} if saved else None,
+        "message": message,
         "can_manage": principal.user.is_superuser
-        or bool({r.value for r in roles_in(session, principal.user, context["program"].institution_id)}
-                & {"champion", "administrator"}),
+        or bool(program_table.my_roles(session, principal.user, program) & {"champion", "administrator"}),
     }
     return render(request, principal, "program.html", context)
 
@@ -114,7 +105,9 @@ def item_page(
                 "local_added": "Local item added.", "local_retired": "Local item retired."}
     text = "Saved." if saved else outcomes.get(done)
     message = {"kind": "ok", "text": text} if text else None
-    return item_page_response(request, principal, session, catalog, item, form=_form_of(item), message=message)
+    next_up = next_to_sign(session, principal.user, exclude=item.id) if done == "signed" else None
+    return item_page_response(request, principal, session, catalog, item, form=_form_of(item), message=message,
+                              next_up=next_up)
 
 
 def _form_of(item: ItemRead) -> dict[str, Any]:
@@ -139,6 +132,7 @@ def item_page_response(
     message: dict[str, str] | None = None,
     status_code: int = 200,
     sign_form: dict[str, str] | None = None,
+    next_up: tuple[Program, ProgramItem] | None = None,
 ) -> HTMLResponse:
     context = _program_context(session, catalog, principal, item.program_id)
     program = context["program"]
@@ -146,15 +140,20 @@ def item_page_response(
     my_roles = {r.value for r in roles_in(session, principal.user, program.institution_id)}
     chain = step_states(session, program.institution_id, item.id, item.approval_chain)
     next_step = next((s for s in chain if s.state == "next"), None)
-    may_sign = (item.signoff_role in my_roles) if not chain else next_step is not None and may_sign_step(
-        session, principal.user.id, program.institution_id, next_step, my_roles)
+    stored = service.get_item(session, program.id, item.key)
+    eligibility = sign_off_eligibility(session, principal.user, program, stored)
     context |= {
         "chain": chain,
+        "chain_signers": {s.step: s for s in chain_signers(session, program, stored)},
         "next_step": next_step,
         "my_roles": my_roles,
-        "can_change": bool(my_roles & {"champion", "administrator", item.signoff_role}),
+        # The same rule as item_for_change: champions, administrators, the item's sign-off role (and a superuser).
+        "can_change": principal.user.is_superuser
+        or bool(my_roles & {"champion", "administrator", item.signoff_role}),
         "can_manage": principal.user.is_superuser or bool(my_roles & {"champion", "administrator"}),
-        "can_sign": item.status == "done" and may_sign,
+        "can_sign": eligibility.allowed,
+        "eligibility": eligibility,
+        "next_up": next_up,
         "evidence": item_evidence(session, item.id),
         "signoffs": signoff_records(session, program.id, item.key),
         "sign_form": sign_form or {},
@@ -225,5 +224,37 @@ def save_item(
         return item_page_response(request, principal, session, catalog, item, form=form, errors=errors, message=message,
                           status_code=status_code)
     context = _program_context(session, catalog, principal, program_id) | {"item": item, "row_message": message}
-    # htmx swaps only 2xx by default; a conflict or error row is still the answer the user needs to see.
-    return render(request, principal, "_item_row.html", context, headers={"X-Outcome": str(status_code)})
+    program = context["program"]
+    context |= program_table.live_context(session, program)
+    context["may_change"] = program_table.may_change(session, principal.user, program)
+    # htmx swaps only 2xx by default; a conflict or error row is still the answer the user needs to see. Readiness,
+    # the gate and the counts come along out of band, so the page shows the state this change made.
+    return render(request, principal, "_item_row_live.html", context, headers={"X-Outcome": str(status_code)})
+
+
+@router.post("/programs/{program_id}/bulk", response_class=HTMLResponse)
+async def bulk_edit_items(
+    request: Request, principal: WebPrincipal, program_id: uuid.UUID, session: SessionDep, catalog: CatalogDep,
+) -> Response:
+    """Set owner, due date or status on the ticked rows (or all matching the filter); each row's outcome is listed."""
+    form = await request.form()
+    principal.check_csrf(str(form.get("csrf_token", "")))
+    context = _program_context(session, catalog, principal, program_id)
+    program = context["program"]
+    fields = {name: str(form.get(name, "")) for name in program_table.QUERY_FIELDS}
+    result, problem = program_table.run_bulk_form(
+        session, program, principal.user, fields,
+        keys=[str(k) for k in form.getlist("keys")], seen=[str(s) for s in form.getlist("seen")],
+        all_matching=form.get("all_matching") == "1", owner=str(form.get("set_owner", "")),
+        due_date=str(form.get("set_due_date", "")), clear_due=form.get("clear_due") == "1",
+        status=str(form.get("set_status", "")),
+    )
+    context |= {"result": result, "problem": problem, "back": program_table.table_url(
+        program.id, program_table.table_query(fields)[0])}
+    status_code = 422 if problem else 200
+    if "hx-request" not in request.headers:
+        return render(request, principal, "bulk_result.html", context, status_code=status_code)
+    query, _ = program_table.table_query(fields)
+    context |= program_table.live_context(session, program)
+    context |= program_table.table_context(session, program, query, principal.user)
+    return render(request, principal, "_bulk_result.html", context, headers={"X-Outcome": str(status_code)})

@@ -60,7 +60,7 @@ def test_a_champion_adds_a_local_item_that_its_lead_signs_off(
     page.goto(f"{live_server}/programs/{program.id}")
     row = page.locator("#item-LOC-001")
     expect(row).to_contain_text("Local")
-    expect(page.locator("#area-payer ~ .table-wrap").first).to_contain_text("LOC-001")
+    expect(row.locator("td[data-label=Area]")).to_have_text("Payer reimbursement risk")
     row.get_by_label("Status").select_option("done")
     row.get_by_role("button", name="Save LOC-001").click()
     expect(page.locator("#item-LOC-001")).to_contain_text("Done, awaiting sign-off")
