@@ -199,8 +199,9 @@ def run_claimed_job(engine: Engine, catalog: Catalog, claim: Claim) -> ReportJob
             _finish(session, claim, state=ReportJobState.FAILED, error=error.detail)
         except Exception as error:  # noqa: BLE001  (any failure is shown on the page, never lost)
             session.rollback()
-            log.exception("report job %s failed while %s", job.id, step.lower())
-            reason = f"failed while {step.lower()}: {type(error).__name__}: {error}"
+            doing = step[:1].lower() + step[1:]
+            log.exception("report job %s failed while %s", job.id, doing)
+            reason = f"failed while {doing}: {type(error).__name__}: {error}"
             _finish(session, claim, state=ReportJobState.FAILED, error=reason[:1000])
         else:
             _finish(session, claim, state=ReportJobState.DONE, report_number=report.number, step="Done",

@@ -24,7 +24,7 @@ from app.programs.models import Institution
 from app.programs.schemas import ProgramCreate
 from app.reports.jobs import active_jobs, enqueue_report_job, job_for, run_report_job
 from app.reports.models import ReportJob
-from app.reports.schemas import ReportKind
+from app.reports.schemas import ReportJobState, ReportKind
 from app.reports.service import list_reports
 from app.web.session import WebPrincipal, render
 
@@ -147,8 +147,11 @@ def report_job_panel(
         return RedirectResponse(f"/programs/{program_id}/reports?job={job.id}", status_code=303)
     program = program_for(session, principal.user, program_id)
     held = roles_in(session, principal.user, program.institution_id)
-    context = {"program": program, "job": job,
-               "can_generate": principal.user.is_superuser or bool(held & PROGRAM_MANAGERS)}
+    context = {"program": program, "job": job, "panel_only": True,
+               "can_generate": principal.user.is_superuser or bool(held & PROGRAM_MANAGERS),
+               "can_finalise": principal.user.is_superuser or Role.CHAMPION in held}
+    if job.state == ReportJobState.DONE:  # the list below the panel gets the new report too
+        context["reports"] = list_reports(session, program_id)
     return render(request, principal, "_report_job.html", context)
 
 

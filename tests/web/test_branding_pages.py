@@ -38,9 +38,9 @@ def test_branding_and_reports_pages_fit_a_phone(team: Team, live_server: str, br
         assert page.evaluate("() => document.querySelector('.table-wrap').getBoundingClientRect().right") <= width
         screenshot(page, f"reports-final-{width}")
         if width == 1366:  # marked final once; at the phone's width the table then shows it final
-            page.get_by_role("button", name=f"Mark {number} final").click()
+            page.get_by_role("button", name=f"Mark final {number}").click()
             page.wait_for_load_state()
             assert page.get_by_text(f"Report {number} is final").is_visible()
         else:
-            assert page.get_by_role("button", name=f"Mark {number} final").count() == 0
+            assert page.get_by_role("button", name=f"Mark final {number}").count() == 0
         context.close()
