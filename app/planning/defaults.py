@@ -1,4 +1,4 @@
-"""Planning defaults (list prices, follow-up schedules, payer assumptions) read from
+"""Planning defaults (list prices, follow-up schedules, per-patient resources, payer assumptions) read from
 checklists/planning-defaults.yaml, where each value names its source."""
 
 from functools import lru_cache
@@ -26,13 +26,39 @@ def _value(entry: Any) -> Any:
     return entry["value"] if isinstance(entry, dict) and "value" in entry else entry
 
 
+def list_price(product: str) -> float | None:
+    """The product's sourced list price; None when the defaults have none (unknown product, or null with a note)."""
+    entry = planning_defaults()["products"].get(product, {}).get("list_price_usd")
+    value = _value(entry)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def per_patient_resources(product: str) -> dict[str, float]:
+    """Shared-resource use per patient from the defaults: infusion-chair sessions, apheresis collections (days
+    per collection round × (1 + the failed-collection allowance of extra rounds)) and transplant bed-days."""
+    entry = planning_defaults()["products"].get(product, {})
+    days = _value(entry.get("apheresis_days_per_cycle")) or 0
+    extra = _value(entry.get("extra_collection_cycles")) or 0
+    return {
+        "infusion_chair_sessions_per_patient": float(_value(entry.get("infusion_chair_sessions")) or 0),
+        "apheresis_collections_per_patient": float(days * (1 + extra)),
+        "transplant_bed_days_per_patient": float(_value(entry.get("transplant_bed_days")) or 0),
+    }
+
+
+def access_model_defaults() -> dict[str, Any]:
+    """The CGT Access Model's covered products and the sourced Medicaid share of people with SCD (form hints)."""
+    terms = planning_defaults().get("payment_arrangements", {}).get("cgt_access_model", {})
+    return {"products": list(_value(terms.get("products")) or []),
+            "medicaid_share": _value(terms.get("medicaid_share_scd"))}
+
+
 def default_reimbursement_inputs(products: list[str], patients_per_year: int = 2) -> ReimbursementInputs:
     defaults = planning_defaults()
     plans = [
-        ProductPlan(product=p, acquisition_cost=_value(defaults["products"][p]["list_price_usd"]),
-                    patients_per_year=patients_per_year)
+        ProductPlan(product=p, acquisition_cost=price, patients_per_year=patients_per_year)
         for p in products
-        if p in defaults["products"]
+        if (price := list_price(p)) is not None  # no price found (null with a note): the user enters one
     ]
     payers = {
         name: PayerTerms(**{k: v for k, v in terms.items() if k != "assumption"})
@@ -56,6 +82,7 @@ def default_capacity_inputs(products: list[str], patients_per_year: int = 2, hor
                 product=p,
                 patients_per_year=[patients_per_year] * min(5, horizon_years),
                 schedule=[SchedulePeriod(**period) for period in schedules.get(p, schedules["default"])["periods"]],
+                **per_patient_resources(p),
             )
             for p in products
         ],

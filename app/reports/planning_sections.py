@@ -54,6 +54,18 @@ def _reimbursement(scenario: ScenarioRead, result: ReimbursementResult) -> Reimb
         assumptions.append(Assumption(label="Outcomes-based agreement", value=(
             f"{oba.refund_share:.0%} refund if the therapy fails within {oba.within_years} years "
             f"(chance {oba.failure_probability:.0%})")))
+    if inputs.instalments:
+        plan = inputs.instalments
+        assumptions.append(Assumption(label="Instalments (user's assumption)", value=(
+            f"{plan.instalments} equal payments, {plan.months_between} months apart, the first at purchase")))
+    if inputs.access_model:
+        model = inputs.access_model
+        share = "the payer mix's" if model.medicaid_share is None else f"{model.medicaid_share:.0%}"
+        denial = ("the Medicaid payer's" if model.medicaid_denial_probability is None
+                  else f"{model.medicaid_denial_probability:.0%} (user's assumption)")
+        assumptions.append(Assumption(label="CMS Cell and Gene Therapy Access Model", value=(
+            f"{', '.join(model.products)}: Medicaid share {share}; Medicaid denial {denial}; outcomes-based "
+            "rebates go to the state, not to the hospital")))
     return ReimbursementSection(
         scenario=scenario.name, patients=result.patients,
         expected_loss_per_patient=result.expected_loss_per_patient,
@@ -75,6 +87,13 @@ def _capacity(scenario: ScenarioRead, result: CapacityResult) -> CapacitySection
         Assumption(label=f"{p.product} patients dosed per year", value=", ".join(map(str, p.patients_per_year)))
         for p in inputs.products
     ]
+    for p in inputs.products:
+        per_patient = [(p.infusion_chair_sessions_per_patient, "infusion-chair sessions"),
+                       (p.apheresis_collections_per_patient, "apheresis collections"),
+                       (p.transplant_bed_days_per_patient, "transplant bed-days")]
+        if any(amount for amount, _ in per_patient):
+            assumptions.append(Assumption(label=f"{p.product} shared resources per patient", value="; ".join(
+                f"{amount:g} {what}" for amount, what in per_patient if amount)))
     assumptions += [
         Assumption(label="Visit slots per year", value=str(inputs.visit_slots_per_year)),
         Assumption(label="Coordinator hours per year", value=f"{inputs.coordinator_hours_per_year:,.0f}"),

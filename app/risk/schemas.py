@@ -55,6 +55,40 @@ class OutcomesAgreement(BaseModel):
     within_years: Annotated[int, Field(ge=1, le=15)]
 
 
+class InstalmentPlan(BaseModel):
+    """The hospital pays the maker in equal instalments, the first at purchase, instead of in full.
+
+    A user-entered assumption: the pay-over-time offers found in public (Zolgensma, Luxturna) were made to payers;
+    no instalment terms for a buy-and-bill hospital were found.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    instalments: Annotated[int, Field(ge=1, le=60, description="Equal payments, the first at purchase")]
+    months_between: Annotated[int, Field(ge=1, le=24, description="Months between two payments")]
+
+
+class AccessModelTerms(BaseModel):
+    """The CMS Cell and Gene Therapy Access Model in the patients' state (sickle cell disease, Medicaid).
+
+    In a participating state Medicaid covers the products under a standard access policy, and the maker's
+    outcomes-based rebates go to the state, not to the hospital: a refund of `outcomes_agreement` is not the
+    hospital's for these products' Medicaid patients. What the state's policy does to denials is not public:
+    `medicaid_denial_probability` is the user's assumption (None keeps the Medicaid payer's terms).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    products: Annotated[list[Slug], Field(min_length=1, max_length=10, description=(
+        "Planned products the state's outcomes-based agreements cover (Casgevy, Lyfgenia)"))]
+    medicaid_share: Probability | None = Field(default=None, description=(
+        "Share of these products' patients Medicaid covers (the other payers share the rest as in the mix); "
+        "none: the payer mix's"))
+    medicaid_denial_probability: Probability | None = Field(default=None, description=(
+        "Medicaid's denial probability for these products under the state's access policy (your assumption); "
+        "none: the Medicaid payer's"))
+
+
 class RiskThresholds(BaseModel):
     """Expected net loss per patient as a share of the mean acquisition cost: at or above `moderate` the risk is
     moderate, at or above `high` it is high. Institutions set their own."""
@@ -84,6 +118,8 @@ class ReimbursementInputs(BaseModel):
     single_case_agreement_denial_factor: Probability = Field(
         default=0.25, description="... and by this when a single-case agreement is in place")
     outcomes_agreement: OutcomesAgreement | None = None
+    instalments: InstalmentPlan | None = None
+    access_model: AccessModelTerms | None = None
     thresholds: RiskThresholds = RiskThresholds()
     simulation_runs: Annotated[int, Field(ge=100, le=100_000)] = 10_000
     seed: Annotated[int, Field(ge=0, lt=SEEDS)] = 2026
@@ -95,6 +131,22 @@ class ReimbursementInputs(BaseModel):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"the payer shares must sum to 100% (they sum to {total:.1%})")
         return payers
+
+    @model_validator(mode="after")
+    def _access_model_fits_the_plan(self) -> "ReimbursementInputs":
+        terms = self.access_model
+        if terms is None:
+            return self
+        planned = {plan.product for plan in self.products}
+        unplanned = [product for product in terms.products if product not in planned]
+        if unplanned:
+            raise ValueError(f"access_model.products: {', '.join(unplanned)} is not among the planned products")
+        if PayerName.MEDICAID not in self.payers:
+            raise ValueError("access_model: the payer mix has no medicaid payer for the model to apply to")
+        others = sum(t.share for name, t in self.payers.items() if name != PayerName.MEDICAID)
+        if terms.medicaid_share is not None and terms.medicaid_share < 1 and others <= 0:
+            raise ValueError("access_model.medicaid_share: no other payer in the mix to cover the remaining patients")
+        return self
 
     @field_validator("simulation_runs")
     @classmethod

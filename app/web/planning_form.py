@@ -3,26 +3,82 @@
 Form fields are named by their path in the scenario schema (`payers.commercial.denial_probability`,
 `products.0.schedule.2.to_month`), so pydantic's error locations name the field to show each error next to.
 The values stay strings until the schema validates them: on an error the page shows exactly what was typed.
+
+Shares, probabilities, rates and factors are fractions (0.6) in the scenario and the API, but people read and type
+percentages (60): the form shows them as percentages and turns them back into fractions here, at its boundary.
 """
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.planning.schemas import CapacityScenarioBody, ReimbursementScenarioBody, ScenarioKind
-from app.risk.schemas import OutcomesAgreement, PayerName, PayerTerms, RiskThresholds
+from app.risk.schemas import (
+    AccessModelTerms,
+    InstalmentPlan,
+    OutcomesAgreement,
+    PayerName,
+    PayerTerms,
+    RiskThresholds,
+)
 
 Form = dict[str, str]
 
 PAYER_FIELDS = [name for name, info in PayerTerms.model_fields.items() if info.annotation is not bool]
 PAYER_FLAGS = [name for name, info in PayerTerms.model_fields.items() if info.annotation is bool]
 OUTCOMES_FIELDS = list(OutcomesAgreement.model_fields)
+INSTALMENT_FIELDS = list(InstalmentPlan.model_fields)
+ACCESS_MODEL_FIELDS = list(AccessModelTerms.model_fields)
+RESOURCE_FIELDS = ["infusion_chair_sessions_per_patient", "apheresis_collections_per_patient",
+                   "transplant_bed_days_per_patient"]
+SHARED_CAPACITY_FIELDS = ["infusion_chair_sessions_per_year", "apheresis_slots_per_year",
+                          "transplant_bed_days_per_year"]
 THRESHOLD_FIELDS = list(RiskThresholds.model_fields)
 PERIOD_FIELDS = ["from_month", "to_month", "visits", "labs"]
 BLANK_PERIOD_ROWS = 2  # empty schedule rows offered to add periods
+# Fractions from 0 to 1 the form shows and takes as percentages.
+PAYER_PERCENT_FIELDS = {"share", "denial_probability", "partial_payment_probability", "partial_payment_share"}
+PERCENT_FIELDS = {
+    "cost_of_capital", "wastage_probability", "prior_authorization_denial_factor",
+    "single_case_agreement_denial_factor", "outcomes_agreement.refund_share", "outcomes_agreement.failure_probability",
+    "access_model.medicaid_share", "access_model.medicaid_denial_probability", "thresholds.moderate",
+    "thresholds.high", "annual_attrition",
+}
+
+
+def is_percent(name: str) -> bool:
+    """Whether the form field is a fraction shown as a percentage."""
+    parts = name.split(".")
+    return name in PERCENT_FIELDS or (len(parts) == 3 and parts[0] == "payers" and parts[2] in PAYER_PERCENT_FIELDS)
+
+
+def _scaled(text: str, factor: Decimal) -> str | None:
+    """The number in `text` multiplied by `factor`, written plainly (no float noise, no exponent); None if no number."""
+    try:
+        value = Decimal(text.strip().removesuffix("%").strip()) * factor
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    plain = format(value.normalize(), "f")
+    return "0" if plain in {"-0", ""} else plain
+
+
+def as_percentages(form: Form) -> Form:
+    """Saved fractions → the percentages the form shows (0.6 → 60)."""
+    return {name: (_scaled(value, Decimal(100)) or value) if is_percent(name) else value
+            for name, value in form.items()}
+
+
+def as_fractions(form: Mapping[str, str]) -> Form:
+    """Typed percentages → the fractions the schema takes (60 or 60% → 0.6); what is not a number stays as typed,
+    for the schema to refuse by name."""
+    return {name: (_scaled(value, Decimal("0.01")) or value) if is_percent(name) and value.strip() else value
+            for name, value in form.items()}
 
 
 def _text(value: Any) -> str:
@@ -31,16 +87,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def flatten(inputs: Mapping[str, Any], prefix: str = "") -> Form:
-    """Scenario inputs (as saved) to form values; lists of numbers become one comma-separated field."""
+def flatten(inputs: Mapping[str, Any]) -> Form:
+    """Scenario inputs (as saved) to form values, fractions as percentages."""
+    return as_percentages(_flatten(inputs))
+
+
+def _flatten(inputs: Mapping[str, Any], prefix: str = "") -> Form:
+    """Lists of numbers become one comma-separated field."""
     form: Form = {}
     for key, value in inputs.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            form |= flatten(value, f"{name}.")
+            form |= _flatten(value, f"{name}.")
         elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
             for index, row in enumerate(value):
-                form |= flatten(row, f"{name}.{index}.")
+                form |= _flatten(row, f"{name}.{index}.")
         elif isinstance(value, list):
             form[name] = ", ".join(_text(v) for v in value)
         elif isinstance(value, bool):
@@ -89,6 +150,14 @@ def _reimbursement_payload(form: Mapping[str, str]) -> Payload:
     inputs["payers"] = payers
     outcomes = _pick(form, "outcomes_agreement.", OUTCOMES_FIELDS)
     inputs["outcomes_agreement"] = None if _blank(outcomes) else outcomes
+    instalments = _pick(form, "instalments.", INSTALMENT_FIELDS)
+    inputs["instalments"] = None if _blank(instalments) else instalments
+    access: dict[str, Any] = _pick(form, "access_model.", ACCESS_MODEL_FIELDS)
+    if _blank(access):
+        inputs["access_model"] = None
+    else:  # products as a comma-separated list; an empty optional number keeps the payer mix's value
+        access["products"] = _numbers(access["products"])
+        inputs["access_model"] = {k: v for k, v in access.items() if v != ""}
     inputs["thresholds"] = _pick(form, "thresholds.", THRESHOLD_FIELDS)
     return Payload({"name": form.get("name", ""), "inputs": inputs})
 
@@ -101,6 +170,8 @@ def _capacity_payload(form: Mapping[str, str]) -> Payload:
     common = ["horizon_years", "visit_slots_per_year", "coordinator_hours_per_year", "lab_capacity_per_year",
               "coordinator_hours_per_visit", "annual_attrition", "hours_per_fte"]
     inputs: dict[str, Any] = _pick(form, "", common)
+    # the institution's shared resources: optional, a blank one is not stated
+    inputs |= {k: v for k, v in _pick(form, "", SHARED_CAPACITY_FIELDS).items() if v != ""}
     payload = Payload({"name": form.get("name", ""), "inputs": inputs})
     products: list[dict[str, Any]] = []
     for i in row_indices(form, "products."):
@@ -112,7 +183,7 @@ def _capacity_payload(form: Mapping[str, str]) -> Payload:
             "product": form.get(f"{prefix}product", ""),
             "patients_per_year": _numbers(form.get(f"{prefix}patients_per_year", "")),
             "schedule": [_pick(form, f"{prefix}schedule.{j}.", PERIOD_FIELDS) for j in kept],
-        })
+        } | {k: v for k, v in _pick(form, prefix, RESOURCE_FIELDS).items() if v != ""})
     inputs["products"] = products
     return payload
 
@@ -137,9 +208,20 @@ def _field_of(loc: tuple[int | str, ...], payload: Payload) -> tuple[str, str]:
     return ".".join(path), ""
 
 
-def _message(error: Mapping[str, Any]) -> str:
+BOUND_WORDS = {"less_than_equal": ("le", "at most"), "less_than": ("lt", "less than"),
+               "greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than")}
+
+
+def _message(error: Mapping[str, Any], percent: bool = False) -> str:
     if error["type"] in {"float_parsing", "int_parsing", "missing"} and error.get("input") in ("", None):
         return "enter a number"
+    if percent and error["type"] in BOUND_WORDS:  # the schema's bound is a fraction; the person typed a percentage
+        key, words = BOUND_WORDS[error["type"]]
+        bound = _scaled(str(error.get("ctx", {}).get(key, "")), Decimal(100))
+        if bound is not None:
+            return f"must be {words} {bound}%"
+    if percent and error["type"] in {"float_parsing", "float_type"}:
+        return "enter a percentage, e.g. 60"
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -148,6 +230,7 @@ ScenarioBody = ReimbursementScenarioBody | CapacityScenarioBody
 
 def validate(kind: ScenarioKind, form: Mapping[str, str]) -> tuple[ScenarioBody | None, dict[str, str]]:
     """The scenario body if the form is valid; otherwise the errors by field name ("" for the form as a whole)."""
+    form = as_fractions(form)
     payload = _reimbursement_payload(form) if kind == ScenarioKind.REIMBURSEMENT else _capacity_payload(form)
     try:
         return BODIES[kind].model_validate(payload.body), {}
@@ -155,7 +238,7 @@ def validate(kind: ScenarioKind, form: Mapping[str, str]) -> tuple[ScenarioBody 
         errors: dict[str, str] = {}
         for detail in error.errors():
             name, prefix = _field_of(detail["loc"], payload)
-            message = prefix + _message(detail)
+            message = prefix + _message(detail, is_percent(name))
             errors[name] = f"{errors[name]}; {message}" if name in errors else message
         return None, errors
 
