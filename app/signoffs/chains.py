@@ -107,6 +107,31 @@ def missing_committees(session: Session, program: Program) -> list[str]:
     return sorted(named - have)
 
 
+def check_step_signer(
+    session: Session, signer: User, program: Program, item: ProgramItem, number: int
+) -> Committee | None:
+    """Refuse a signer who may not sign step `number` of the item's chain: its role, or a seat on its committee
+    (a committee not set up yet lets nobody sign). The committee, for a committee step."""
+    spec = (item.approval_chain or [])[number - 1]
+    if spec.get("role"):
+        require_member(session, signer, program.institution_id, [Role(spec["role"])], superuser_allowed=False,
+                       what="program")
+        return None
+    slug = spec["committee"]
+    require_member(session, signer, program.institution_id, what="program")
+    found = session.scalars(select(Committee).where(
+        col(Committee.institution_id) == program.institution_id, col(Committee.slug) == slug)).first()
+    if found is None:
+        raise Conflict(
+            f"step {number} of item {item.key} is signed on behalf of committee '{slug}', which this "
+            "institution has not set up yet; an administrator can add it", reason="committee", committee=slug,
+        )
+    if session.get(CommitteeMember, (found.id, signer.id)) is None:
+        raise Forbidden(f"only a member of the {found.name} ({slug}) can sign step {number} on its behalf",
+                        required_committee=slug)
+    return found
+
+
 @dataclass(frozen=True)
 class StepToSign:
     number: int
@@ -138,33 +163,21 @@ def step_to_sign(
         raise Invalid(f"item {item.key} has an approval chain of {len(chain)} steps; there is no step {number}",
                       field="step")
     spec = chain[number - 1]
-    found: Committee | None = None
+    found = check_step_signer(session, signer, program, item, number)
     if spec.get("role"):
         role = Role(spec["role"])
-        require_member(session, signer, program.institution_id, [role], superuser_allowed=False, what="program")
         if committee is not None:
             raise Invalid(f"step {number} is signed by the {role.label}, not a committee", field="committee")
         if meeting_date is not None:
             raise Invalid(f"step {number} is not a committee step: it has no meeting date", field="meeting_date")
     else:
         slug = spec["committee"]
-        require_member(session, signer, program.institution_id, what="program")
-        found = session.scalars(select(Committee).where(
-            col(Committee.institution_id) == program.institution_id, col(Committee.slug) == slug)).first()
-        if found is None:
-            raise Conflict(
-                f"step {number} of item {item.key} is signed on behalf of committee '{slug}', which this "
-                "institution has not set up yet; an administrator can add it", reason="committee", committee=slug,
-            )
-        sits = session.get(CommitteeMember, (found.id, signer.id)) is not None
-        if not sits:
-            raise Forbidden(f"only a member of the {found.name} ({slug}) can sign step {number} on its behalf",
-                            required_committee=slug)
+        name = found.name if found else slug  # check_step_signer refused a committee not set up
         if committee is not None and committee != slug:
             raise Invalid(f"step {number} is signed on behalf of committee '{slug}', not '{committee}'",
                           field="committee")
         if meeting_date is None:
-            raise Invalid(f"state the date of the {found.name} meeting that approved step {number}",
+            raise Invalid(f"state the date of the {name} meeting that approved step {number}",
                           field="meeting_date")
         if meeting_date > today():
             raise Invalid("the meeting date cannot be in the future", field="meeting_date")

@@ -9,8 +9,17 @@ from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.programs.access import program_for
 from app.programs.router import parse_if_match
+from app.programs.service import get_item
 from app.signoffs import service
-from app.signoffs.schemas import RevocationCreate, SignOffCreate, SignOffRead
+from app.signoffs.eligibility import sign_off_eligibility
+from app.signoffs.schemas import (
+    RevocationCreate,
+    SignerRead,
+    SignersRead,
+    SignOffCreate,
+    SignOffEligibilityRead,
+    SignOffRead,
+)
 from app.text import ItemKey
 
 router = APIRouter(prefix="/api", tags=["sign-off"])
@@ -45,6 +54,23 @@ def sign_off(
         step=body.step, committee=body.committee, meeting_date=body.meeting_date,
     )
     return service.signoff_record(session, signoff)
+
+
+@router.get("/programs/{program_id}/items/{key}/signoff-eligibility", response_model=SignOffEligibilityRead)
+def signoff_eligibility(
+    program_id: uuid.UUID, key: ItemKey, user: CurrentUser, session: SessionDep
+) -> SignOffEligibilityRead:
+    """Whether you may sign the item (or its next approval chain step) now, why not in words, and who may."""
+    program = program_for(session, user, program_id)
+    found = sign_off_eligibility(session, user, program, get_item(session, program.id, key))
+    signers = found.signers
+    return SignOffEligibilityRead(
+        allowed=found.allowed, reasons=found.reasons, blockers=[b.reason for b in found.blockers],
+        signers=SignersRead(
+            label=signers.label, role=signers.role, committee=signers.committee, step=signers.step,
+            steps=signers.steps, people=[SignerRead(id=i, full_name=n) for i, n in signers.people],
+        ) if signers else None,
+    )
 
 
 @router.post(

@@ -64,3 +64,26 @@ class SignOffRead(BaseModel):
     on_behalf_of_committee: str | None = None
     meeting_date: date | None = None
     revocation: RevocationRead | None = None
+
+
+class SignerRead(BaseModel):
+    id: uuid.UUID
+    full_name: str
+
+
+class SignersRead(BaseModel):
+    label: str = Field(description="The role or committee in words: 'Pharmacy lead'")
+    role: str | None = Field(description="The role that signs (None for a committee step)")
+    committee: str | None = Field(description="The committee's slug, for a committee step")
+    people: list[SignerRead] = Field(description="Who holds the role, or sits on the committee, now")
+    step: int | None = Field(default=None, description="The chain step they sign (None: one signature)")
+    steps: int | None = None
+
+
+class SignOffEligibilityRead(BaseModel):
+    allowed: bool = Field(description="Whether the caller may sign the item (or its next chain step) now")
+    reasons: list[str] = Field(description="Why not, in words, each a thing to do first; empty when allowed")
+    blockers: list[str] = Field(description=(
+        "The item's own rules among the reasons, as the sign-off's 409 names them: status, chain, dependencies, "
+        "evidence"))
+    signers: SignersRead | None = Field(description="Who may sign; None when every step of the chain is signed")

@@ -25,29 +25,14 @@ from app.evidence.models import Evidence
 from app.evidence.service import current_evidence, item_evidence
 from app.notifications.service import announce_revocation
 from app.programs.models import ItemStatus, Program, ProgramItem
-from app.programs.rules import add_months, counts_as_complete
+from app.programs.rules import add_months
 from app.programs.service import DEFINITION_FIELDS, current_state, get_item, get_program
-from app.signoffs.chains import StepToSign, changed_since, next_step_waits_for, step_to_sign
+from app.signoffs.chains import StepToSign, next_step_waits_for, step_to_sign
 from app.signoffs.models import Meaning, Revocation, SignOff
+from app.signoffs.rules import check_signer_role, item_blockers
 from app.signoffs.schemas import RevocationRead, SignOffRead
 from app.signoffs.standing import completes_item, standing_signoffs
 from app.sso.grants import use_signing_grant
-
-
-def _unsigned_dependencies(session: Session, item: ProgramItem) -> list[str]:
-    if not item.depends_on:
-        return []
-    deps = session.scalars(
-        select(ProgramItem).where(
-            col(ProgramItem.program_id) == item.program_id, col(ProgramItem.key).in_(item.depends_on)
-        )
-    ).all()
-    on = today()
-    return sorted(
-        d.key for d in deps
-        if d.status != ItemStatus.NOT_APPLICABLE
-        and not (d.status == ItemStatus.SIGNED_OFF and counts_as_complete(d.status, d.criticality, d.lapses_on, on))
-    )
 
 
 def _lapse_date(item: ProgramItem, evidence: Sequence[Evidence], signed_on: date) -> date | None:
@@ -88,8 +73,7 @@ def sign_off_item(
             if value is not None:
                 raise Invalid(f"item {key} is signed by one signature: it has no approval chain", field=name)
         role_name = Role(item.signoff_role).value
-        require_member(session, signer, program.institution_id, [Role(role_name)], superuser_allowed=False,
-                       what="program")
+        check_signer_role(session, signer, program, item)
     if signing_grant is not None:  # people who sign in with SSO re-authenticate at their provider (app/sso)
         use_signing_grant(session, signer, signing_grant)
     elif signer.password_hash is None:
@@ -102,31 +86,12 @@ def sign_off_item(
         raise Invalid("send the item version you are signing (If-Match header or 'version')", field="version")
     if expected_version != item.version:
         raise Conflict(f"item {key} changed since you opened it; review it again", current=current_state(session, item))
-    if item.status != ItemStatus.DONE:
-        state = item.status.replace("_", " ")
-        raise Conflict(f"item {key} is {state}; only an item marked done can be signed off", reason="status")
-    if chained is not None and chained.previous is not None:
-        content = {f: getattr(item, f) for f in DEFINITION_FIELDS} | {"notes": item.notes}
-        changed = changed_since(chained.previous, content)
-        if changed:
-            raise Conflict(
-                f"item {key} changed ({', '.join(changed)}) after step {chained.number - 1} was signed; revoke the "
-                "chain's first step and sign it again", reason="chain",
-            )
-    unsigned = _unsigned_dependencies(session, item) if chained is None or chained.number == 1 else []
-    if unsigned:
-        raise Conflict(
-            f"item {key} depends on items not yet signed off: {', '.join(unsigned)}",
-            reason="dependencies", unsigned_dependencies=unsigned,
-        )
     signed_on = today()
     evidence = current_evidence(item_evidence(session, item.id), signed_on)
-    missing = sorted(set(item.evidence_kinds) - {e.kind for e in evidence})
-    if missing:
-        raise Conflict(
-            f"item {key} needs current evidence of kind: {', '.join(missing)}",
-            reason="evidence", missing_evidence=missing,
-        )
+    blockers = item_blockers(session, item, evidence, step=chained.number if chained else None,
+                             previous=chained.previous if chained else None, on=signed_on)
+    if blockers:
+        raise blockers[0].error()
     now = utcnow()
     completes = completes_item(item.approval_chain, chained.number if chained else None)
     # Every step moves the item's version, guarded by the version read above: of two members signing the same

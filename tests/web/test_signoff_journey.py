@@ -28,9 +28,10 @@ def test_pharmacy_lead_uploads_evidence_and_signs_off(
     page.get_by_role("link", name="My sign-off queue").click()
     page.get_by_role("link", name="PHARM-001 Storage qualified").click()
 
-    page.get_by_label("Your password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign off PHARM-001").click()
-    expect(page.locator(".flash.error")).to_contain_text("needs current evidence of kind: equipment_qualification")
+    # Sign off waits, saying why, until the evidence is attached
+    expect(page.get_by_role("button", name="Sign off PHARM-001")).to_be_disabled()
+    expect(page.locator("#sign-reasons")).to_have_text("Attach the equipment qualification first")
+    expect(page.get_by_label("Your password")).to_have_count(0)
 
     report = tmp_path / "freezer-pq.pdf"
     report.write_bytes(b"%PDF-1.4\nFreezer performance qualification\n%%EOF\n")
