@@ -165,7 +165,8 @@ class ProductDef(_Strict):
     def status_text(self) -> str:
         """'Beqvez (...) is discontinued since 2025-02-20 (source: ...): note', for refusals and warnings."""
         text = f"{self.name} is {self.status} since {self.status_date} (source: {self.status_source})"
-        return f"{text}: {self.status_note}" if self.status_note else text
+        # The callers add their own full stop after it.
+        return f"{text}: {self.status_note.rstrip('.')}" if self.status_note else text
 
     def status_action(self) -> str:
         """What to do before scheduling a patient on a product that is not simply active ('' when it is)."""
