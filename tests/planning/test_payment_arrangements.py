@@ -9,10 +9,16 @@ Medicaid: share 0.5, denial 0.4, E = 146 days (0.4 year), W = 365 days. C·r = 2
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
+from sqlmodel import Session
 
+from app.planning import service
 from app.risk.model import cash_outstanding, expected_loss_per_patient, simulate_cohort_losses
 from app.risk.schemas import ReimbursementInputs
+from tests.conftest import Team
+from tests.web.form_client import as_role
+from tests.web.test_planning_pages import form_values
 
 C, CR = 2_200_000, 220_000
 REFUND = 0.2 * 0.5 * C  # f·ρ·C = 220,000
@@ -111,3 +117,23 @@ def test_saved_scenarios_without_arrangements_still_read() -> None:
     """API compatibility: inputs saved before the arrangements existed validate and give the same numbers."""
     old = inputs().model_dump(exclude={"instalments", "access_model"})
     assert expected_loss_per_patient(ReimbursementInputs.model_validate(old)) == pytest.approx(550_000)
+
+
+def test_planning_form_saves_and_shows_the_arrangements(app: FastAPI, team: Team, session: Session) -> None:
+    """Through the web form: percentages in, fractions saved, the same values shown again; blank means none."""
+    finance = as_role(app, team, "finance_lead")
+    base = f"/programs/{team.program.id}/planning"
+    form = form_values(finance.get(f"{base}/new/reimbursement").text)
+    assert form["access_model.products"] == form["instalments.instalments"] == ""  # none by default
+    form |= {"name": "Access model state", "access_model.products": "hemgenix", "access_model.medicaid_share": "75",
+             "access_model.medicaid_denial_probability": "", "instalments.instalments": "4",
+             "instalments.months_between": "3"}
+    assert finance.post(f"{base}/new/reimbursement", form).status_code == 303
+    [scenario] = service.list_scenarios(session, team.program.id)
+    assert scenario.inputs["access_model"] == {"products": ["hemgenix"], "medicaid_share": 0.75,
+                                               "medicaid_denial_probability": None}
+    assert scenario.inputs["instalments"] == {"instalments": 4, "months_between": 3}
+    shown = form_values(finance.get(f"{base}/{scenario.id}").text)
+    assert shown["access_model.products"] == "hemgenix" and shown["access_model.medicaid_share"] == "75"
+    wrong = finance.post(f"{base}/{scenario.id}", shown | {"access_model.products": "casgevy"})
+    assert wrong.status_code == 422 and "access_model.products: casgevy is not among the planned products" in wrong.text
