@@ -43,6 +43,7 @@ VALID_BODIES = {
     ("post", "/api/institutions/{institution_id}/programs"): {
         "title": "x", "library_id": "mini", "products": ["hemgenix"], "care_role": "hub"},
     ("patch", "/api/programs/{program_id}/items/{key}"): {"notes": "x", "version": 1},
+    ("post", "/api/programs/{program_id}/items/bulk"): {"keys": ["PAY-001"], "change": {"status": "done"}},
     ("post", "/api/programs/{program_id}/items/{key}/signoffs"): {
         "password": "x", "meaning": "approved", "version": 1},
     ("post", "/api/programs/{program_id}/library-upgrade"): {"to_version": "1.1.0"},

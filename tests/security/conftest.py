@@ -136,6 +136,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
 
     return {
         "ItemUpdate": lambda: {"notes": "changed by another institution", "version": 1},
+        "BulkEdit": lambda: {"keys": ["PAY-001"], "change": {"status": "in_progress"}},
         "SignOffCreate": lambda: {"password": PASSWORD, "meaning": "approved", "version": 1},
         "RevocationCreate": lambda: {"reason": "revoked by another institution"},
         "CommentCreate": lambda: {"body": "planted by another institution"},
