@@ -64,7 +64,6 @@ def test_an_inline_change_updates_readiness_and_the_gate_without_a_reload(
     gate = page.get_by_label("First-patient gate")
     expect(gate).to_contain_text("1 blocker keeps the gate closed")
     expect(gate).to_contain_text("blocker not signed off (not started)")
-    expect(page.locator(".big-number")).to_have_text("0%")
     fits(page, width)
     axe_clean(page)
     screenshot(page, f"program-table-{width}")
@@ -74,7 +73,6 @@ def test_an_inline_change_updates_readiness_and_the_gate_without_a_reload(
     row.get_by_role("button", name="Save PHARM-001").click()
     expect(page.locator("#item-PHARM-001")).to_contain_text("Saved.")
     expect(gate).to_contain_text("done, awaiting sign-off")  # the gate panel changed in place
-    expect(page.locator(".big-number")).not_to_have_text("0%")
     assert stayed(page)
     assert read_item(session, program_id, "PHARM-001").status == "done"
     fits(page, width)
