@@ -100,9 +100,11 @@ def carried_years(inputs: ReimbursementInputs, days: Any) -> Any:
     plan = inputs.instalments
     if plan is None or plan.instalments == 1:
         return np.asarray(days, dtype=float) / 365 if isinstance(days, np.ndarray) else days / 365
-    paid_at = 30 * plan.months_between * np.arange(plan.instalments)
-    carried = np.maximum(0, np.asarray(days, dtype=float)[..., None] - paid_at) / 365
-    mean = carried.mean(axis=-1)
+    values = np.asarray(days, dtype=float)
+    carried = np.zeros_like(values)
+    for k in range(plan.instalments):  # one pass per instalment: no (runs × doses × instalments) array
+        carried += np.maximum(0.0, values - 30 * k * plan.months_between)
+    mean = carried / plan.instalments / 365
     return mean if isinstance(days, np.ndarray) else float(mean)
 
 
