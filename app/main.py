@@ -36,6 +36,7 @@ from app.packets.router import router as packets_router
 from app.planning.router import router as planning_router
 from app.programs.router import router as programs_router
 from app.reports.router import router as reports_router
+from app.search.router import router as search_router
 from app.security_headers import SecurityHeaders
 from app.signoffs.router import router as signoffs_router
 from app.sso.router import router as sso_router
@@ -57,10 +58,12 @@ from app.web.planning import router as web_planning_router
 from app.web.programs import router as web_programs_router
 from app.web.report_finalise import router as web_report_finalise_router
 from app.web.router import router as web_router
+from app.web.search import router as web_search_router
 from app.web.session import LoginRequired, domain_error_page, http_error_page, redirect_to_login
 from app.web.signoffs import router as web_signoffs_router
 from app.web.sso import router as web_sso_router
 from app.web.templating import STATIC_DIR
+from app.web.verify import router as web_verify_router
 from app.web.workspace import router as web_workspace_router
 
 
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comments_router)
     app.include_router(committees_router)
     app.include_router(me_router)
+    app.include_router(search_router)
     app.include_router(calendar_router)
     app.include_router(calendar_feeds_router)
     app.add_exception_handler(LoginRequired, redirect_to_login)
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_mfa_router)
     app.include_router(web_router)
     app.include_router(web_workspace_router)
+    app.include_router(web_verify_router)
     app.include_router(web_dossiers_router)
     app.include_router(web_programs_router)
     app.include_router(web_local_items_router)
@@ -131,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_report_finalise_router)
     app.include_router(web_invitations_router)
     app.include_router(web_my_work_router)
+    app.include_router(web_search_router)
     app.include_router(web_notifications_router)
     app.include_router(web_packets_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -139,3 +139,33 @@ def test_the_reports_page_does_not_verify_another_institutions_report_by_number(
         web_login(browser, intruder.user.email)
         page = browser.get(f"/programs/{programs[0]['id']}/reports", params={"verify": report["number"]}).text
     assert team.program.title not in page and team.institution.name not in page
+
+
+def test_every_search_route_finds_nothing_of_another_institution(
+    app: FastAPI, session: Session, team: Team, intruder: Intruder
+) -> None:
+    """Search routes taking a text `q` (the API's and the page's, and any added later) searched by a person of
+    institution B for what identifies institution A's items, files, people and reports: none of it is answered."""
+    world = victim_world(team)
+    secrets = [world.value(name, next(iter(app_routes(app)))) for name in ("evidence_id", "number")]
+    file_name = "minutes.txt"  # the evidence file the world uploads
+    person = team.people["policy_lead"]
+    routes = [r for r in app_routes(app) if r.method == "GET" and "search" in r.path
+              and any(p.alias == "q" for p in r.route.dependant.query_params)]
+    assert {r.path for r in routes} >= {"/api/search", "/search"}, routes
+    texts = [file_name, secrets[1], person.full_name, person.email, "riverside", team.program.title, "PAY-001"]
+    browser = TestClient(app)
+    web_login(browser, intruder.user.email)
+    for route in routes:
+        for text in texts:
+            client = intruder.client if route.is_api else browser
+            answer = client.get(route.path, params={"q": text})
+            assert answer.status_code == 200, f"{route} q={text!r}: {answer.status_code}"
+            shown = answer.text.replace(text, "")  # the search text itself is echoed back
+            leaked = [fact for fact in (str(team.program.id), team.institution.name, person.email, secrets[0],
+                                        secrets[1], team.program.title) if fact in shown]
+            assert leaked == [], f"{route} q={text!r} shows institution A's {leaked}"
+    browser.close()
+    # The same searches by A's own viewer find A's records: the texts were real.
+    own = team.clients["viewer"].get("/api/search", params={"q": file_name}).json()
+    assert [f["id"] for f in own["evidence"]["results"]] == [secrets[0]]
