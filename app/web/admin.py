@@ -25,6 +25,7 @@ from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.programs.models import Institution
 from app.programs.service import get_institution
+from app.web.confirm import confirm_page
 from app.web.session import WebPrincipal, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,7 @@ def _admin_page(
         "branding": branding_read(session, institution.id), "logo_src": logo_data_uri(session, institution.id),
         "branding_form": None, "branding_errors": None,
         "committees": committee_records(session, committees_of(session, institution.id)), "committee_errors": {},
-        "committee_form": {},
+        "committee_form": {}, "role_errors": {},
         **(extra or {}),
     }
     return render(request, principal, "admin.html", context, status_code=status_code)
@@ -161,6 +162,22 @@ def _plain(error: Any) -> str:
     return str(error["msg"])
 
 
+@router.get("/institutions/{institution_id}/admin/invitations/{invitation_id}/revoke", response_class=HTMLResponse)
+def confirm_revoke_invitation(
+    request: Request, principal: WebPrincipal, institution_id: uuid.UUID, invitation_id: uuid.UUID,
+    session: SessionDep,
+) -> HTMLResponse:
+    institution = _institution_for_admin(session, principal.user, institution_id)
+    invitation = invitations.get_invitation(session, invitation_id)
+    if invitation.institution_id != institution.id:
+        raise NotFound("invitation not found")
+    return confirm_page(
+        request, principal, question=f"Revoke the invitation to {invitation.full_name} ({invitation.email})?",
+        detail="Its link stops working at once. You can invite them again later.", button="Revoke invitation",
+        cancel=f"/institutions/{institution.id}/admin#invitations-heading", nav="admin",
+    )
+
+
 @router.post("/institutions/{institution_id}/admin/invitations/{invitation_id}/revoke")
 def revoke_invitation(
     request: Request, principal: WebPrincipal, institution_id: uuid.UUID, invitation_id: uuid.UUID,
@@ -188,10 +205,27 @@ def grant_role(
     institution = _institution_for_admin(session, principal.user, institution_id)
     member = institution_member(session, institution.id, user_id)
     if role not in {r.value for r in Role}:
-        message = {"kind": "error", "text": f"Choose a role to give {member.full_name}."}
-        return _admin_page(request, principal, session, institution, message=message, status_code=422)
+        error = f"Role: choose a role to give {member.full_name}."
+        return _admin_page(request, principal, session, institution, status_code=422,
+                           extra={"role_errors": {str(member.id): error}})
     grant_roles(session, principal.user, institution.id, member, [Role(role)])
     return RedirectResponse(f"/institutions/{institution.id}/admin?done=granted#member-{member.id}", status_code=303)
+
+
+@router.get("/institutions/{institution_id}/admin/members/{user_id}/roles/{role}/remove",
+            response_class=HTMLResponse)
+def confirm_remove_role(
+    request: Request, principal: WebPrincipal, institution_id: uuid.UUID, user_id: uuid.UUID, role: Role,
+    session: SessionDep,
+) -> HTMLResponse:
+    institution = _institution_for_admin(session, principal.user, institution_id)
+    member = institution_member(session, institution.id, user_id)
+    return confirm_page(
+        request, principal, question=f"Remove the role {role.label} from {member.full_name}?",
+        detail=f"{member.full_name} can no longer do what the {role.label.lower()} does at {institution.name}. "
+               "You can give the role back later.",
+        button="Remove role", cancel=f"/institutions/{institution.id}/admin#member-{member.id}", nav="admin",
+    )
 
 
 @router.post("/institutions/{institution_id}/admin/members/{user_id}/roles/{role}/remove")

@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth.service import institution_member
 from app.committees import service
 from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.web.admin import _admin_page, _institution_for_admin
+from app.web.confirm import confirm_page
 from app.web.session import WebPrincipal
 
 router = APIRouter(include_in_schema=False)
@@ -62,6 +64,23 @@ def add_member(
         message = {"kind": "error", "text": f"{committee.name}: {error.detail}"}
         return _admin_page(request, principal, session, institution, message=message, status_code=error.status_code)
     return _back(institution.id)
+
+
+@router.get("/institutions/{institution_id}/admin/committees/{slug}/members/{user_id}/remove",
+            response_class=HTMLResponse)
+def confirm_remove_member(
+    request: Request, principal: WebPrincipal, institution_id: uuid.UUID, slug: str, user_id: uuid.UUID,
+    session: SessionDep,
+) -> HTMLResponse:
+    institution = _institution_for_admin(session, principal.user, institution_id)
+    committee = service.get_committee(session, institution.id, slug)
+    member = institution_member(session, institution.id, user_id)
+    return confirm_page(
+        request, principal, question=f"Remove {member.full_name} from the {committee.name}?",
+        detail=f"They can no longer sign approval chain steps on behalf of the {committee.name}. Signatures "
+               "they gave stand.",
+        button="Remove from committee", cancel=f"/institutions/{institution.id}/admin#committee-{slug}", nav="admin",
+    )
 
 
 @router.post("/institutions/{institution_id}/admin/committees/{slug}/members/{user_id}/remove")

@@ -27,6 +27,7 @@ from app.reports.charts import capacity_chart, cash_outstanding_chart
 from app.risk.model import METHOD_NOTE as REIMBURSEMENT_METHOD
 from app.risk.schemas import PayerName
 from app.web import planning_form
+from app.web.confirm import confirm_page
 from app.web.session import WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
@@ -178,6 +179,20 @@ def update_scenario(
     program = program_for(session, principal.user, program_id)
     scenario = _scenario_of(session, program, scenario_id)
     return _save(request, principal, session, program, _kind_of(scenario), form, scenario)
+
+
+@router.get("/programs/{program_id}/planning/{scenario_id}/delete", response_class=HTMLResponse)
+def confirm_delete_scenario(
+    request: Request, principal: WebPrincipal, program_id: uuid.UUID, scenario_id: uuid.UUID, session: SessionDep,
+) -> HTMLResponse:
+    program = program_for(session, principal.user, program_id)
+    scenario = _scenario_of(session, program, scenario_id)
+    program_for(session, principal.user, program_id, service.editors_of(scenario.kind))
+    return confirm_page(
+        request, principal, question=f"Delete the scenario “{scenario.name}”?",
+        detail="Its inputs and results are deleted; reports already generated keep what they showed.",
+        button="Delete scenario", cancel=f"/programs/{program_id}/planning/{scenario_id}", nav="planning",
+    )
 
 
 @router.post("/programs/{program_id}/planning/{scenario_id}/delete")

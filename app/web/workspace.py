@@ -26,6 +26,7 @@ from app.reports.jobs import active_jobs, enqueue_report_job, job_for, run_repor
 from app.reports.models import ReportJob
 from app.reports.schemas import ReportJobState, ReportKind
 from app.reports.service import list_reports
+from app.web.confirm import confirm_page
 from app.web.session import WebPrincipal, render
 
 router = APIRouter(include_in_schema=False)
@@ -196,6 +197,20 @@ def create_token(
     context = {"tokens": list_api_tokens(session, principal.user), "nav": "account",
                "new_token": {"name": record.name, "token": plain}}
     return render(request, principal, "account.html", context, status_code=201)
+
+
+@router.get("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def confirm_revoke_token(
+    request: Request, principal: WebPrincipal, session: SessionDep, token_id: uuid.UUID
+) -> HTMLResponse:
+    token = next((t for t in list_api_tokens(session, principal.user) if t.id == token_id), None)
+    if token is None:
+        raise NotFound("token not found")
+    return confirm_page(
+        request, principal, question=f"Revoke the API token “{token.name}”?",
+        detail="Scripts and integrations that use it stop working at once. This cannot be undone.",
+        button="Revoke token", cancel="/account", nav="account",
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")
