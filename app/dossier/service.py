@@ -229,7 +229,7 @@ def generate_dossier(
             items=changes_between(previous.manifest if previous else None, manifest),
         )
         manifest["changes_since_sent"] = changes.model_dump(mode="json")
-        index_pdf = render_index(manifest, now)
+        index_pdf = render_index(manifest, now, institution.time_zone if institution else "UTC")
         manifest["index_pdf"] = {"path": INDEX, "size": len(index_pdf), "sha256": hashlib.sha256(index_pdf).hexdigest()}
         spool = _spool()
         try:

@@ -5,6 +5,7 @@ import io
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -107,6 +108,13 @@ def to_xlsx(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_value(v) for v in row])
+    # Dates stay date cells (they sort and filter) shown in the one format of app/formatting.py: "30 Nov 2026".
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "d mmm yyyy, hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "d mmm yyyy"
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

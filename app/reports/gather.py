@@ -229,6 +229,7 @@ def gather(
         prepared_for=prepared_for,
         prepared_by=prepared_by,
         institution=institution.name,
+        time_zone=None if institution.time_zone == "UTC" else institution.time_zone,
         program_id=program.id,
         program_title=program.title,
         products=[names.get(p, p) for p in program.products],

@@ -21,10 +21,12 @@ from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from app.checklists.schema import evidence_kind_label
 from app.config import PROJECT_ROOT
+from app.formatting import FILTERS
 from app.reports.charts import area_readiness_chart, capacity_chart, cash_outstanding_chart
 from app.reports.schemas import ReportData
-from app.web.templating import STATUS_LABELS, percent, role_label, when
+from app.web.templating import STATUS_LABELS, role_label
 
 TEMPLATES = PROJECT_ROOT / "report_templates"
 LOGO = "_branding/logo.png"  # relative to the templates folder; exists only in memory, for the one rendering
@@ -63,7 +65,8 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True), undefined=StrictUndefined
     )
-    env.filters.update(percent=percent, role_label=role_label, when=when, delta=_delta, money=_money, colour=_colour)
+    env.filters.update(FILTERS, role_label=role_label, evidence_kind=evidence_kind_label, delta=_delta,
+                       colour=_colour)
     env.globals.update(STATUS_LABELS=STATUS_LABELS, area_readiness_chart=area_readiness_chart,
                        cash_outstanding_chart=cash_outstanding_chart, capacity_chart=capacity_chart)
     return env
@@ -81,10 +84,6 @@ def _colour(value: str) -> str:
     return value if re.fullmatch(r"#[0-9a-fA-F]{6}", value or "") else "#174a6d"
 
 
-def _money(value: float) -> str:
-    return f"${value:,.0f}"
-
-
 ENVIRONMENT = _environment()
 
 
@@ -93,7 +92,8 @@ def render_html(
 ) -> str:
     """The report's HTML; `draft` adds the DRAFT watermark, `finalised` (who, when) the final mark instead."""
     template = ENVIRONMENT.get_template(f"{data.kind.value}.html")
-    return template.render(report=data, data_sha256=data_sha256, draft=draft, finalised=finalised, logo_url=LOGO)
+    return template.render(report=data, data_sha256=data_sha256, draft=draft, finalised=finalised, logo_url=LOGO,
+                           time_zone=data.time_zone or "UTC")
 
 
 def branding_assets(data: ReportData) -> dict[str, bytes]:

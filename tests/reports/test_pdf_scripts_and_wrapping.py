@@ -248,7 +248,7 @@ def long_text_team(session: Session, team: Team) -> dict[str, Any]:
         made = champion.post(team.url(f"/scenarios/{kind}"), json={"name": strings[kind], "inputs": defaults[kind]})
         assert made.status_code == 201, made.text
     dates = [when(datetime.fromisoformat(evidence["uploaded_at"])), when(datetime.fromisoformat(
-        signed.json()["signed_at"])), "2027-03-31", "2027-01-15"]
+        signed.json()["signed_at"])), "31 Mar 2027", "15 Jan 2027"]
     return {"strings": strings, "sha256": evidence["sha256"], "dates": dates}
 
 

@@ -1,6 +1,6 @@
 """Every report opens with the first-patient projection in one line, and the snapshot hash covers it."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -11,6 +11,11 @@ from app.reports.gather import data_hash, gather
 from app.reports.schemas import ReportKind
 from tests.conftest import Team
 from tests.reports.test_reports import download, generate, pdf_text
+
+
+def day(value: date) -> str:
+    """How the report prints a date: 30 Nov 2026."""
+    return f"{value.day} {value:%b %Y}"
 
 
 def plan(team: Team, target_in: int) -> None:
@@ -29,8 +34,8 @@ def test_both_report_kinds_open_with_the_projection_and_the_item_that_moved_it(t
     projected, target = today() + timedelta(40), today() + timedelta(20)
     for kind in ("full", "executive"):
         flat = " ".join(pdf_text(download(team, generate(team, kind)["number"])).split())
-        assert (f"Projected first-patient date: {projected}, target {target}, slipped 20 days because of PHARM-001 "
-                "Storage qualified.") in flat, kind
+        assert (f"Projected first-patient date: {day(projected)}, target {day(target)}, slipped 20 days because of "
+                "PHARM-001 Storage qualified.") in flat, kind
 
 
 def test_a_report_on_time_or_without_due_dates_says_so(team: Team) -> None:
@@ -39,7 +44,7 @@ def test_a_report_on_time_or_without_due_dates_says_so(team: Team) -> None:
     plan(team, target_in=60)
     flat = " ".join(pdf_text(download(team, generate(team, "executive")["number"])).split())
     projected, target = today() + timedelta(40), today() + timedelta(60)
-    assert f"Projected first-patient date: {projected}, target {target}, on time." in flat
+    assert f"Projected first-patient date: {day(projected)}, target {day(target)}, on time." in flat
 
 
 def test_the_snapshot_hash_covers_the_projection(app: FastAPI, session: Session, team: Team) -> None:

@@ -41,10 +41,10 @@ def test_new_scenario_form_starts_from_the_defaults_and_saves(app: FastAPI, team
     page = finance.get(f"/programs/{team.program.id}/planning/new/reimbursement")
     assert page.status_code == 200
     form = form_values(page.text)
-    assert form["products.0.acquisition_cost"] == "3500000" and form["payers.commercial.share"] == "0.6"
+    assert form["products.0.acquisition_cost"] == "3500000" and form["payers.commercial.share"] == "60"
     assert form["payers.commercial.prior_authorization"] == "on"
     assert "payers.commercial.single_case_agreement" not in form
-    form |= {"name": "Two a year, stricter payers", "payers.commercial.denial_probability": "0.3"}
+    form |= {"name": "Two a year, stricter payers", "payers.commercial.denial_probability": "30"}
     response = finance.post(f"/programs/{team.program.id}/planning/new/reimbursement", form)
     assert response.status_code == 303
     [scenario] = service.list_scenarios(session, team.program.id)
@@ -63,21 +63,21 @@ def test_field_errors_are_shown_next_to_the_field_keeping_what_was_typed(
     scenario = saved(session, team, ScenarioKind.REIMBURSEMENT)
     champion = as_role(app, team, "champion")
     form = form_values(champion.get(f"/programs/{team.program.id}/planning/{scenario.id}").text)
-    typed = form | {"payers.medicaid.denial_probability": "1.5", "products.0.patients_per_year": "two",
+    typed = form | {"payers.medicaid.denial_probability": "150", "products.0.patients_per_year": "two",
                     "horizon_years": ""}
     response = champion.post(f"/programs/{team.program.id}/planning/{scenario.id}", typed)
     assert response.status_code == 422
     html = response.text
-    assert field_error(html, "payers.medicaid.denial_probability") == "Input should be less than or equal to 1"
+    assert field_error(html, "payers.medicaid.denial_probability") == "must be at most 100%"
     assert "valid integer" in field_error(html, "products.0.patients_per_year")
     assert field_error(html, "horizon_years") == "enter a number"
     kept = form_values(html)
-    assert kept["payers.medicaid.denial_probability"] == "1.5" and kept["products.0.patients_per_year"] == "two"
+    assert kept["payers.medicaid.denial_probability"] == "150" and kept["products.0.patients_per_year"] == "two"
     assert kept["horizon_years"] == "" and kept["name"] == "Base reimbursement"
-    mix = form | {"payers.other.share": "0.3"}
+    mix = form | {"payers.other.share": "30"}
     html = champion.post(f"/programs/{team.program.id}/planning/{scenario.id}", mix).text
     assert field_error(html, "payers") == "the payer shares must sum to 100% (they sum to 120.0%)"
-    assert form_values(html)["payers.other.share"] == "0.3"
+    assert form_values(html)["payers.other.share"] == "30"
     session.expire_all()
     assert service.get_scenario(session, scenario.id).inputs == scenario.inputs  # nothing saved
 
@@ -205,16 +205,16 @@ def test_finance_lead_creates_changes_and_runs_a_scenario_in_the_browser(
     page.goto(f"{live_server}/programs/{team.program.id}")
     page.get_by_role("link", name="Planning scenarios").click()
     page.get_by_role("link", name="New reimbursement scenario").click()
-    expect(page.get_by_label("Commercial: denial probability")).to_have_value("0.15")
+    expect(page.get_by_label("Commercial: denial probability")).to_have_value("15")
     page.get_by_label("Name").fill("Stricter commercial payers")
-    page.get_by_label("Commercial: denial probability").fill("1.3")
+    page.get_by_label("Commercial: denial probability").fill("130")
     page.get_by_role("button", name="Save and run").click()
     expect(page.locator("#f-payers-commercial-denial_probability-error")).to_have_text(
-        "Input should be less than or equal to 1")
-    expect(page.get_by_label("Commercial: denial probability")).to_have_value("1.3")
+        "must be at most 100%")
+    expect(page.get_by_label("Commercial: denial probability")).to_have_value("130")
     screenshot(page, "planning-field-error")
 
-    page.get_by_label("Commercial: denial probability").fill("0.3")
+    page.get_by_label("Commercial: denial probability").fill("30")
     page.get_by_role("button", name="Save and run").click()
     expect(page.get_by_role("status")).to_have_text("Scenario saved.")
     [scenario] = service.list_scenarios(session, team.program.id)
