@@ -22,6 +22,7 @@ from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.programs.models import Institution
 from app.programs.service import get_institution
+from app.web.confirm import confirm_page
 from app.web.session import SameSite, WebPrincipal, render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -213,6 +214,21 @@ def create_service_account(
         session, principal.user, institution.id, data.name, data.access)
     new_account = {"name": account.name, "client_id": account.client_id, "client_secret": secret}
     return _security_page(request, principal, session, institution, new_account=new_account, status_code=201)
+
+
+@router.get("/institutions/{institution_id}/admin/security/service-accounts/{service_account_id}/revoke",
+            response_class=HTMLResponse)
+def confirm_revoke_service_account(
+    request: Request, principal: WebPrincipal, institution_id: uuid.UUID, service_account_id: uuid.UUID,
+    session: SessionDep,
+) -> HTMLResponse:
+    institution = _institution_for_admin(session, principal.user, institution_id)
+    account = service_accounts.get_service_account(session, institution.id, service_account_id)
+    return confirm_page(
+        request, principal, question=f"Revoke the service account “{account.name}”?",
+        detail="The integration using it stops working at once. This cannot be undone.",
+        button="Revoke service account", cancel=f"/institutions/{institution.id}/admin/security", nav="admin",
+    )
 
 
 @router.post("/institutions/{institution_id}/admin/security/service-accounts/{service_account_id}/revoke")

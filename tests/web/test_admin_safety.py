@@ -107,6 +107,19 @@ def test_revoking_a_token_asks_first(app: FastAPI, session: Session, team: Team)
     assert session.get(ApiToken, record.id).revoked_at is not None  # type: ignore[union-attr]
 
 
+def test_revoking_a_service_account_asks_first(app: FastAPI, team: Team) -> None:
+    body = {"name": "Warehouse", "access": "read"}
+    made = team.clients["administrator"].post(f"/api/institutions/{team.institution.id}/service-accounts", json=body)
+    url = admin_url(team, f"/security/service-accounts/{made.json()['id']}/revoke")
+    admin = as_role(app, team, "administrator")
+    assert f'href="{url}"' in admin.get(admin_url(team, "/security")).text
+    assert "Revoke the service account “Warehouse”?" in admin.get(url).text
+    assert as_role(app, team, "champion").get(url).status_code == 403
+    assert admin.post(url, {}).status_code == 303
+    listed = team.clients["administrator"].get(f"/api/institutions/{team.institution.id}/service-accounts").json()
+    assert [a["revoked_at"] is not None for a in listed] == [True]
+
+
 def test_no_role_is_preselected_and_none_chosen_is_an_error_at_that_form(app: FastAPI, team: Team) -> None:
     admin = as_role(app, team, "administrator")
     page = admin.get(admin_url(team)).text

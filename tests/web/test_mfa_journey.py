@@ -109,5 +109,7 @@ def test_the_admin_security_page_passes_axe_and_fits_a_phone(
     page.get_by_label("Program champion").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Security settings saved.")
-    page.get_by_role("button", name="Revoke Data warehouse nightly export").click()
+    page.get_by_role("link", name="Revoke Data warehouse nightly export").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revoke the service account")
+    page.get_by_role("button", name="Revoke service account").click()
     expect(page.get_by_role("status")).to_contain_text("Service account revoked")
