@@ -1,0 +1,214 @@
+"""Every page fits a phone: at 390 x 844 (and at 1366) no page is wider than the viewport, so nothing needs
+horizontal scrolling. The demo institution is seeded once for the module and each page is opened as the demo person
+who would use it; a failure names the page and the elements sticking out. Screenshots land in var/screenshots.
+
+A page added to the web app must be added to PAGES (or to NOT_PAGES, saying why): the last test fails otherwise."""
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app import migrate
+from app.auth.invitations import create_invitation
+from app.auth.models import User
+from app.auth.roles import Role
+from app.config import Settings
+from app.demo import DEMO_PASSWORD, seed_demo
+from app.evidence.files import LocalStorage
+from app.main import create_app
+from app.planning.models import PlanningScenario
+from app.programs.models import ProgramItem
+from app.reports.schemas import ReportKind
+from app.reports.service import generate_report
+from tests import db_harness
+from tests.conftest import REAL_CHECKLISTS
+from tests.security.routes import app_routes
+from tests.web.conftest import SCREENSHOTS, _free_port
+
+WIDTHS = (390, 1366)
+CHAMPION, ADMIN, PHARMACY, NOBODY = ("champion@riverside.example", "admin@riverside.example",
+                                     "pharmacy@riverside.example", "")
+
+# (name, persona, path with {program}, {institution}, {item}, {scenario}, {library}, {token} filled from the demo)
+PAGES = [
+    ("dashboard", CHAMPION, "/"),
+    ("my-work", CHAMPION, "/me"),
+    ("notifications", CHAMPION, "/notifications"),
+    ("queue", PHARMACY, "/queue"),
+    ("libraries", CHAMPION, "/libraries"),
+    ("library", CHAMPION, "/libraries/{library}"),
+    ("new-program", CHAMPION, "/programs/new"),
+    ("account", CHAMPION, "/account"),
+    ("account-mfa", CHAMPION, "/account/mfa"),
+    ("search", CHAMPION, "/search?q=pharm"),
+    ("verify", CHAMPION, "/verify"),
+    ("program", CHAMPION, "/programs/{program}"),
+    ("item", PHARMACY, "/programs/{program}/items/{item}"),
+    ("history", CHAMPION, "/programs/{program}/history"),
+    ("reports", CHAMPION, "/programs/{program}/reports"),
+    ("dossiers", CHAMPION, "/programs/{program}/dossiers"),
+    ("planning", CHAMPION, "/programs/{program}/planning"),
+    ("scenario", CHAMPION, "/programs/{program}/planning/{scenario}?run=1"),
+    ("new-scenario", CHAMPION, "/programs/{program}/planning/new/capacity"),
+    ("library-upgrade", CHAMPION, "/programs/{program}/library"),
+    ("local-item-form", CHAMPION, "/programs/{program}/local-items/new"),
+    ("admin-index", ADMIN, "/admin"),
+    ("institution-admin", ADMIN, "/institutions/{institution}/admin"),
+    ("admin-security", ADMIN, "/institutions/{institution}/admin/security"),
+    ("packets", ADMIN, "/institutions/{institution}/packets"),
+    ("error-404", CHAMPION, "/no-such-page-at-all"),
+    ("login", NOBODY, "/login"),
+    ("invitation", NOBODY, "/invitations/{token}"),
+    ("invitation-invalid", NOBODY, "/invitations/not-a-real-token"),
+]
+
+# Web routes answering GET that are not pages a person reads, or are covered by a page above.
+NOT_PAGES = {
+    "/docs": "the API's Swagger UI (vendored; its own layout)",
+    "/calendar/{token}.ics": "an iCalendar file",
+    "/auth/sso/login": "a redirect to the identity provider",
+    "/auth/sso/callback": "a redirect back from the identity provider",
+    "/auth/sso/confirmed": "needs a pending SSO signature",
+    "/login/mfa": "needs a half-finished login with two-factor authentication",
+    "/notifications/unsubscribe/{token}": "needs an emailed unsubscribe token",
+    "/institutions/{institution_id}/packets/{packet_kind}.yaml": "a YAML download",
+    "/programs/{program_id}/local-items/{key}/edit": "the local item form, as on the new-local-item page",
+    # Confirmation pages and report jobs were being built alongside this test; walk them with records once landed.
+    "/account/tokens/{token_id}/revoke": "a confirmation page (needs a token)",
+    "/institutions/{institution_id}/admin/committees/{slug}/members/{user_id}/remove": "a confirmation page",
+    "/institutions/{institution_id}/admin/invitations/{invitation_id}/revoke": "a confirmation page",
+    "/institutions/{institution_id}/admin/members/{user_id}/roles/{role}/remove": "a confirmation page",
+    "/programs/{program_id}/planning/{scenario_id}/delete": "a confirmation page",
+    "/programs/{program_id}/report-jobs/{job_id}": "a report job's progress (needs a job)",
+}
+
+OVERFLOW_JS = """() => {
+  const limit = window.innerWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > limit + 1 && e.getClientRects().length)
+    .filter(e => !e.closest('.visually-hidden, .skip-link'))
+    .map(e => {
+      const name = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (typeof e.className === 'string' && e.className.trim()
+           ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+      return name + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + 'px)';
+    });
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: limit, wide: wide.slice(0, 8)};
+}"""
+
+
+@dataclass
+class DemoSite:
+    base_url: str
+    values: dict[str, str]
+    contexts: dict[tuple[str, int], BrowserContext] = field(default_factory=dict)
+
+
+def _demo_values(session: Session, settings: Settings, app_catalog: object) -> dict[str, str]:
+    program = seed_demo(session, app_catalog, LocalStorage(settings.evidence_dir))  # type: ignore[arg-type]
+    champion = session.scalars(select(User).where(col(User.email) == CHAMPION)).one()
+    admin = session.scalars(select(User).where(col(User.email) == ADMIN)).one()
+    signed = session.scalars(select(ProgramItem).where(col(ProgramItem.program_id) == program.id,
+                                                       col(ProgramItem.status) == "signed_off")
+                             .order_by(col(ProgramItem.position))).first()
+    scenario = session.scalars(select(PlanningScenario).where(col(PlanningScenario.program_id) == program.id)).first()
+    generate_report(session, app_catalog, champion, program,  # type: ignore[arg-type]
+                    ReportKind.FULL, "Steering committee")
+    _, token = create_invitation(session, admin, program.institution_id, "new.nurse@riverside.example",
+                                 "New Nurse", [Role.VIEWER])
+    assert signed is not None and scenario is not None
+    return {"program": str(program.id), "institution": str(program.institution_id), "item": signed.key,
+            "scenario": str(scenario.id), "library": f"{program.library_id}/{program.library_version}",
+            "token": token}
+
+
+@pytest.fixture(scope="module")
+def demo_site(template_url: str, tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[DemoSite]:
+    folder = tmp_path_factory.mktemp("phone")
+    if db_harness.USE_POSTGRES:  # a database of its own: other tests in this worker empty theirs between tests
+        url = db_harness.postgres_database(f"phone_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+        migrate.upgrade(Settings(database_url=url))
+    else:
+        url = db_harness.per_test_url(template_url, folder)
+    settings = Settings(database_url=url, checklists_dir=REAL_CHECKLISTS, data_dir=folder / "data")
+    app = create_app(settings)
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        values = _demo_values(session, settings, app.state.catalog)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.02)
+    site = DemoSite(f"http://127.0.0.1:{port}", values)
+    yield site
+    for context in site.contexts.values():
+        context.close()
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+    if db_harness.USE_POSTGRES:
+        db_harness.drop_postgres_database(url)
+
+
+def context_for(site: DemoSite, browser: Browser, persona: str, width: int) -> BrowserContext:
+    """One logged-in browser per demo person and width, reused by every page they open."""
+    if (persona, width) not in site.contexts:
+        context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900})
+        if persona:
+            page = context.new_page()
+            page.goto(f"{site.base_url}/login")
+            page.get_by_label("Email").fill(persona)
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(lambda url: "/login" not in url)
+            page.close()
+        site.contexts[(persona, width)] = context
+    return site.contexts[(persona, width)]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("name", "persona", "path"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_is_no_wider_than_the_screen(
+    demo_site: DemoSite, browser: Browser, name: str, persona: str, path: str, width: int
+) -> None:
+    page = context_for(demo_site, browser, persona, width).new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto(demo_site.base_url + path.format(**demo_site.values))
+        page.wait_for_load_state("networkidle")  # htmx has loaded what it loads after the page
+        assert "/login" not in page.url or persona == NOBODY, f"{name}: {persona} was sent to the login page"
+        found = page.evaluate(OVERFLOW_JS)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"width-{width}-{name}.png"  # a very tall page (the program's) only its first screen
+        page.screenshot(path=str(shot), full_page=page.evaluate("document.body.scrollHeight") < 8000)
+        assert found["scrollWidth"] <= found["innerWidth"], (
+            f"the {name} page ({path}) is {found['scrollWidth']} px wide at {width} px as {persona or 'a visitor'}; "
+            f"sticking out: {', '.join(found['wide']) or 'nothing visible (an off-screen element)'}; see {shot}")
+    finally:
+        page.close()
+
+
+def test_every_page_of_the_web_app_is_walked() -> None:
+    """A page added to the web app is added to PAGES above (or to NOT_PAGES with the reason)."""
+    app = create_app(Settings(database_url="sqlite://", checklists_dir=REAL_CHECKLISTS))
+    walked = {path.split("?")[0] for _, _, path in PAGES}
+    pattern = {"{program}": "{program_id}", "{institution}": "{institution_id}", "{item}": "{key}",
+               "{scenario}": "{scenario_id}", "{library}": "{library_id}/{version}"}
+    for ours, theirs in pattern.items():
+        walked = {p.replace(ours, theirs) for p in walked}
+    walked = {p.replace("/planning/new/capacity", "/planning/new/{kind}") for p in walked}
+    pages = {r.path for r in app_routes(app) if r.method == "GET" and r.is_web}
+    missing = sorted(pages - walked - set(NOT_PAGES) - {"/invitations/not-a-real-token"})
+    assert missing == [], f"pages the phone-width walk does not open; add them to PAGES: {missing}"
