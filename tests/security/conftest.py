@@ -53,6 +53,11 @@ def victim_world(team: Team) -> World:
     def report() -> str:
         return str(_created(champion.post(team.url("/reports"), json={"kind": "executive"}))["number"])
 
+    def report_job() -> str:
+        response = champion.post(team.url("/report-jobs"), json={"kind": "executive"})
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
     def dossier() -> str:
         return str(_created(champion.post(team.url("/dossiers"), json={"product": "hemgenix"}))["number"])
 
@@ -108,6 +113,7 @@ def victim_world(team: Team) -> World:
         "signoff_id": signoff,
         "number": report,
         "dossier_number": dossier,
+        "job_id": report_job,
         "scenario_id": scenario,
         "invitation_id": invitation,
         "token_id": token,
@@ -150,6 +156,7 @@ def body_examples(team: Team) -> dict[str, Callable[[], dict[str, Any]]]:
         "BrandingUpdate": lambda: {"name_line": "Planted", "primary_colour": "#000000", "accent_colour": "#ff0000"},
         "ServiceAccountCreate": lambda: {"name": "Planted integration", "access": "read-write"},
         "InstitutionSecurityUpdate": lambda: {"require_mfa_for": []},
+        "InstitutionUpdate": lambda: {"time_zone": "America/Chicago"},
         "CommitteeCreate": lambda: {"slug": "planted", "name": "Planted committee"},
         "CommitteeUpdate": lambda: {"name": "Renamed by another institution"},
         "CommitteeMemberAdd": lambda: {"user_id": str(team.people["champion"].id)},

@@ -32,7 +32,7 @@ def pages(team: Team, scenario_id: object) -> list[str]:
         f"/programs/{program}", f"/programs/{program}/items/PAY-001", f"/programs/{program}/reports",
         f"/programs/{program}/planning", f"/programs/{program}/planning/{scenario_id}?run=1",
         f"/programs/{program}/planning/new/capacity", f"/programs/{program}/library",
-        f"/programs/{program}/history", f"/institutions/{institution}/admin", "/no-such-page-at-all",
+        f"/programs/{program}/history", f"/institutions/{institution}/admin", "/verify", "/no-such-page-at-all",
     ]
 
 
