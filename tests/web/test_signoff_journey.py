@@ -35,7 +35,7 @@ def test_pharmacy_lead_uploads_evidence_and_signs_off(
 
     report = tmp_path / "freezer-pq.pdf"
     report.write_bytes(b"%PDF-1.4\nFreezer performance qualification\n%%EOF\n")
-    page.get_by_label("File").set_input_files(str(report))
+    page.get_by_label("File", exact=True).set_input_files(str(report))
     page.get_by_label("Kind").select_option("equipment_qualification")
     page.get_by_role("button", name="Upload evidence").click()
     expect(page.get_by_role("status")).to_have_text("Evidence uploaded.")
