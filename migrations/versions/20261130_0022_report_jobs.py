@@ -1,7 +1,7 @@
 """report jobs: reports generated in the background, with their progress
 
-Revision ID: 0022_rj
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-11-30 12:30:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import app.db
 
-revision: str = '0022_rj'
-down_revision: str | Sequence[str] | None = '0020'
+revision: str = '0022'
+down_revision: str | Sequence[str] | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """An institution's time zone (IANA name) that pages, exports, reports and emails show times in
 
-Revision ID: 0021_tz
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-11-30 12:40:00
 """
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0021_tz'
+revision: str = '0021'
 down_revision: str | Sequence[str] | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
