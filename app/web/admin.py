@@ -23,8 +23,9 @@ from app.branding.service import branding_read, logo_data_uri
 from app.committees.service import committee_records, committees_of
 from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
+from app.formatting import COMMON_TIME_ZONES
 from app.programs.models import Institution
-from app.programs.service import get_institution
+from app.programs.service import get_institution, update_institution
 from app.web.confirm import confirm_page
 from app.web.session import WebPrincipal, render, templates
 
@@ -38,6 +39,7 @@ DONE_MESSAGES = {
     "logo": "Logo saved (re-encoded as PNG): reports generated from now on carry it.",
     "logo_removed": "Logo removed: reports generated from now on carry none.",
     "committee": "Committee saved: approval chain steps naming it can be signed by its members.",
+    "time_zone": "Time zone saved: pages, exports, reports and emails show times in it.",
 }
 
 
@@ -91,6 +93,7 @@ def _admin_page(
         "branding_form": None, "branding_errors": None,
         "committees": committee_records(session, committees_of(session, institution.id)), "committee_errors": {},
         "committee_form": {}, "role_errors": {},
+        "time_zones": COMMON_TIME_ZONES, "time_zone_form": None, "time_zone_error": None,
         **(extra or {}),
     }
     return render(request, principal, "admin.html", context, status_code=status_code)
@@ -112,6 +115,21 @@ def admin_page(
     institution = _institution_for_admin(session, principal.user, institution_id)
     message = {"kind": "ok", "text": DONE_MESSAGES[done]} if done in DONE_MESSAGES else None
     return _admin_page(request, principal, session, institution, message=message)
+
+
+@router.post("/institutions/{institution_id}/admin/time-zone", response_class=HTMLResponse)
+def set_time_zone(
+    request: Request, principal: WebPrincipal, institution_id: uuid.UUID, session: SessionDep,
+    time_zone: Annotated[str, Form(max_length=64)] = "", csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    principal.check_csrf(csrf_token)
+    institution = _institution_for_admin(session, principal.user, institution_id)
+    try:
+        update_institution(session, principal.user, institution, time_zone=time_zone.strip())
+    except Invalid as error:
+        return _admin_page(request, principal, session, institution, status_code=422,
+                           extra={"time_zone_form": time_zone, "time_zone_error": error.detail})
+    return RedirectResponse(f"/institutions/{institution.id}/admin?done=time_zone#time-zone-heading", status_code=303)
 
 
 @router.post("/institutions/{institution_id}/admin/invitations", response_class=HTMLResponse)

@@ -57,3 +57,18 @@ def test_pages_show_times_in_the_institution_zone_and_the_api_stays_utc(
     assert "saved 4 Jul 2026, 15:05 EDT" in champion.get(f"/programs/{team.program.id}/planning/{summer.id}").text
     api = team.clients["champion"].get(f"/api/scenarios/{winter.id}").json()
     assert api["updated_at"].startswith("2026-11-30T19:05:00")
+
+
+def test_the_admin_page_sets_the_time_zone_and_names_a_wrong_one(app: FastAPI, team: Team) -> None:
+    admin = as_role(app, team, "administrator")
+    page = f"/institutions/{team.institution.id}/admin"
+    assert 'name="time_zone" type="text" list="time-zones" value="UTC"' in admin.get(page).text
+    wrong = admin.post(f"{page}/time-zone", {"time_zone": "Eastern"})
+    assert wrong.status_code == 422
+    assert 'id="time-zone-error" role="alert">unknown time zone &#39;Eastern&#39;' in wrong.text
+    assert 'value="Eastern"' in wrong.text  # what was typed stays in the field
+    saved = admin.post(f"{page}/time-zone", {"time_zone": "America/Denver"})
+    assert saved.status_code == 303
+    assert "Time zone saved" in admin.get(saved.headers["location"]).text
+    answer = team.clients["viewer"].get(f"/api/institutions/{team.institution.id}").json()
+    assert answer["time_zone"] == "America/Denver"
