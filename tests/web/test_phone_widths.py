@@ -87,6 +87,7 @@ NOT_PAGES = {
     "/institutions/{institution_id}/admin/invitations/{invitation_id}/revoke": "a confirmation page",
     "/institutions/{institution_id}/admin/members/{user_id}/roles/{role}/remove": "a confirmation page",
     "/programs/{program_id}/planning/{scenario_id}/delete": "a confirmation page",
+    "/institutions/{institution_id}/admin/security/service-accounts/{service_account_id}/revoke": "a confirmation page",
     "/programs/{program_id}/report-jobs/{job_id}": "a report job's progress (needs a job)",
 }
 
