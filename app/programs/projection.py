@@ -40,6 +40,7 @@ from app.auth.models import User
 from app.checklists.schema import Criticality
 from app.clock import today, utcnow
 from app.errors import Conflict
+from app.formatting import format_date
 from app.programs.models import ItemStatus, Program, ProgramItem
 from app.programs.schemas import ProjectedItem, Projection, ProjectionReason
 
@@ -186,8 +187,8 @@ def project(
     moved_by = path[-1] if slip and path else None
     warning = None
     if slip and moved_by is not None:
-        warning = (f"The projected first-patient date {gate_date} is {slip} day{'s' if slip != 1 else ''} past the "
-                   f"target {target}, because of {moved_by} {by_key[moved_by].title}.")
+        warning = (f"The projected first-patient date {format_date(gate_date)} is {slip} day{'s' if slip != 1 else ''} "
+                   f"past the target {format_date(target)}, because of {moved_by} {by_key[moved_by].title}.")
     elif gate_date is None and target is not None:
         warning = "The first-patient date cannot be projected against the target: some items have no due date."
     return Projection(

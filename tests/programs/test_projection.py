@@ -196,7 +196,7 @@ def test_the_target_slip_names_the_item_that_moved_it(
     body = projection(champion_client, program)
     assert body["target"] == "2027-02-20" and body["slip_days"] == 9
     assert body["moved_by"] == "PHARM-001" == body["critical_path"][-1]["key"]
-    assert "9 days past the target 2027-02-20, because of PHARM-001 Storage qualified" in body["warning"]
+    assert "9 days past the target 20 Feb 2027, because of PHARM-001 Storage qualified" in body["warning"]
     # Bring the late item forward: the projection recomputes on the next read.
     set_items(session, program, PHARM_001={"due_date": date(2027, 1, 15)})
     body = projection(champion_client, program)

@@ -98,7 +98,8 @@ def test_every_web_page_and_form_hides_another_institutions_records(
     with TestClient(app) as own:
         web_login(own, insider.email)
         for route in routes:
-            if route.method == "GET":
+            # An API token is its owner's alone (the champion's here): another member rightly gets a 404 for it.
+            if route.method == "GET" and "token_id" not in route.path_parameters:
                 assert own.get(world.path(route)).status_code == 200, f"{route} fails for its own institution"
 
 

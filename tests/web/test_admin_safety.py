@@ -128,7 +128,8 @@ def test_no_role_is_preselected_and_none_chosen_is_an_error_at_that_form(app: Fa
     assert all(s.count("selected") == 1 for s in selects)
     lead = team.people["pharmacy_lead"]
     action = admin_url(team, f"/members/{lead.id}/roles")
-    assert f'action="{action}#member-{lead.id}"' in page  # the answer opens where the form was
+    # The answer opens at its error summary, which the browser focuses as the fragment's target.
+    assert f'action="{action}#give-{lead.id}-error"' in page
     refused = admin.post(action, {"role": ""})
     assert refused.status_code == 422
     summary = re.search(r'<div class="flash error error-summary" role="alert" tabindex="-1" autofocus '
@@ -140,7 +141,7 @@ def test_no_role_is_preselected_and_none_chosen_is_an_error_at_that_form(app: Fa
 def test_invitation_errors_are_summarised_at_the_top_of_the_form(app: FastAPI, team: Team) -> None:
     admin = as_role(app, team, "administrator")
     page = admin.get(admin_url(team)).text
-    assert f'action="{admin_url(team, "/invitations")}#invite-heading"' in page
+    assert f'action="{admin_url(team, "/invitations")}#invite-errors"' in page
     refused = admin.post(admin_url(team, "/invitations"), {"email": "not an email", "full_name": ""})
     assert refused.status_code == 422
     form = refused.text.split('aria-labelledby="invite-heading"', 1)[1]

@@ -8,6 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session
 
 from app.clock import today
+from app.formatting import format_date
 from tests.factories import make_institution, make_program, make_user
 from tests.web.conftest import PASSWORD, login, screenshot
 
@@ -53,7 +54,7 @@ def test_assigned_item_found_on_my_work_commented_with_a_mention_seen_by_the_men
     lead.locator("#my-work-link").click()
     due_list = lead.get_by_role("region", name="Due in the next 14 days or overdue", exact=True)
     expect(due_list).to_contain_text("Storage qualified")
-    expect(due_list).to_contain_text(f"due {due.isoformat()}")
+    expect(due_list).to_contain_text(f"due {format_date(due)}")
     due_list.get_by_role("link", name="PHARM-001 Storage qualified").click()
     lead.wait_for_url(f"**/programs/{program.id}/items/PHARM-001")
 

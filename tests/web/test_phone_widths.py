@@ -26,6 +26,7 @@ from app.evidence.files import LocalStorage
 from app.main import create_app
 from app.planning.models import PlanningScenario
 from app.programs.models import ProgramItem
+from app.reports.jobs import enqueue_report_job
 from app.reports.schemas import ReportKind
 from app.reports.service import generate_report
 from tests import db_harness
@@ -68,6 +69,10 @@ PAGES = [
     ("login", NOBODY, "/login"),
     ("invitation", NOBODY, "/invitations/{token}"),
     ("invitation-invalid", NOBODY, "/invitations/not-a-real-token"),
+    ("confirm-role-removal", ADMIN, "/institutions/{institution}/admin/members/{member}/roles/pharmacy_lead/remove"),
+    ("confirm-invitation-revoke", ADMIN, "/institutions/{institution}/admin/invitations/{invitation}/revoke"),
+    ("confirm-scenario-delete", CHAMPION, "/programs/{program}/planning/{scenario}/delete"),
+    ("report-job", CHAMPION, "/programs/{program}/report-jobs/{job}"),
 ]
 
 # Web routes answering GET that are not pages a person reads, or are covered by a page above.
@@ -81,14 +86,10 @@ NOT_PAGES = {
     "/notifications/unsubscribe/{token}": "needs an emailed unsubscribe token",
     "/institutions/{institution_id}/packets/{packet_kind}.yaml": "a YAML download",
     "/programs/{program_id}/local-items/{key}/edit": "the local item form, as on the new-local-item page",
-    # Confirmation pages and report jobs were being built alongside this test; walk them with records once landed.
+    # Confirmation pages share one template (confirm.html): three are walked above, these need more records.
     "/account/tokens/{token_id}/revoke": "a confirmation page (needs a token)",
     "/institutions/{institution_id}/admin/committees/{slug}/members/{user_id}/remove": "a confirmation page",
-    "/institutions/{institution_id}/admin/invitations/{invitation_id}/revoke": "a confirmation page",
-    "/institutions/{institution_id}/admin/members/{user_id}/roles/{role}/remove": "a confirmation page",
-    "/programs/{program_id}/planning/{scenario_id}/delete": "a confirmation page",
     "/institutions/{institution_id}/admin/security/service-accounts/{service_account_id}/revoke": "a confirmation page",
-    "/programs/{program_id}/report-jobs/{job_id}": "a report job's progress (needs a job)",
 }
 
 OVERFLOW_JS = """() => {
@@ -123,12 +124,14 @@ def _demo_values(session: Session, settings: Settings, app_catalog: object) -> d
     scenario = session.scalars(select(PlanningScenario).where(col(PlanningScenario.program_id) == program.id)).first()
     generate_report(session, app_catalog, champion, program,  # type: ignore[arg-type]
                     ReportKind.FULL, "Steering committee")
-    _, token = create_invitation(session, admin, program.institution_id, "new.nurse@riverside.example",
-                                 "New Nurse", [Role.VIEWER])
+    invitation, token = create_invitation(session, admin, program.institution_id, "new.nurse@riverside.example",
+                                          "New Nurse", [Role.VIEWER])
+    pharmacy = session.scalars(select(User).where(col(User.email) == PHARMACY)).one()
+    job = enqueue_report_job(session, champion, program, ReportKind.FULL, "Finance committee")
     assert signed is not None and scenario is not None
     return {"program": str(program.id), "institution": str(program.institution_id), "item": signed.key,
             "scenario": str(scenario.id), "library": f"{program.library_id}/{program.library_version}",
-            "token": token}
+            "token": token, "invitation": str(invitation.id), "member": str(pharmacy.id), "job": str(job.id)}
 
 
 @pytest.fixture(scope="module")

@@ -54,18 +54,18 @@ def test_the_program_page_projects_the_date_and_draws_the_critical_path_at_1366_
         page = context.new_page()
         login(page, live_server, CHAMPION)
         page.goto(f"{live_server}/programs/{program.id}")
-        expect(page.locator("#projected-date")).to_contain_text("Projected first-patient date: 2027-03-01")
-        expect(page.locator("#projected-date")).to_contain_text("target 2027-02-20")
+        expect(page.locator("#projected-date")).to_contain_text("Projected first-patient date: 1 Mar 2027")
+        expect(page.locator("#projected-date")).to_contain_text("target 20 Feb 2027")
         expect(page.locator("#projection-warning")).to_contain_text(
-            "9 days past the target 2027-02-20, because of PHARM-001 Storage qualified")
+            "9 days past the target 20 Feb 2027, because of PHARM-001 Storage qualified")
         chart = page.get_by_role("img", name="First-patient timeline")
         expect(chart).to_be_visible()
         assert chart.locator("title").text_content() == "First-patient timeline"
         expect(page.locator("#critical-path li")).to_have_text([
-            "PHARM-001 Storage qualified: finishes 2027-03-01 (due 2027-03-01)",
-            "PHARM-002 Preparation SOP written: finishes 2027-03-01 (due 2027-02-01), 28 days late because of what "
+            "PHARM-001 Storage qualified: finishes 1 Mar 2027 (due 1 Mar 2027)",
+            "PHARM-002 Preparation SOP written: finishes 1 Mar 2027 (due 1 Feb 2027), 28 days late because of what "
             "it depends on",
-            "POL-001 P&T approval: finishes 2027-03-01 (due 2027-02-15), 14 days late because of what it depends on",
+            "POL-001 P&T approval: finishes 1 Mar 2027 (due 15 Feb 2027), 14 days late because of what it depends on",
         ])
         box = chart.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
