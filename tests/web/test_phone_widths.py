@@ -209,7 +209,8 @@ def test_every_page_of_the_web_app_is_walked() -> None:
     app = create_app(Settings(database_url="sqlite://", checklists_dir=REAL_CHECKLISTS))
     walked = {path.split("?")[0] for _, _, path in PAGES}
     pattern = {"{program}": "{program_id}", "{institution}": "{institution_id}", "{item}": "{key}",
-               "{scenario}": "{scenario_id}", "{library}": "{library_id}/{version}"}
+               "{scenario}": "{scenario_id}", "{library}": "{library_id}/{version}", "{member}": "{user_id}",
+               "{invitation}": "{invitation_id}", "{job}": "{job_id}", "/roles/pharmacy_lead/": "/roles/{role}/"}
     for ours, theirs in pattern.items():
         walked = {p.replace(ours, theirs) for p in walked}
     walked = {p.replace("/planning/new/capacity", "/planning/new/{kind}") for p in walked}
