@@ -74,3 +74,11 @@ def test_the_api_defaults_and_institution_view_carry_the_ex_vivo_demand(team: Te
     assert [p["demand"] for p in loads["apheresis_slots"]["periods"]][:6] == [18, 18, 18, 18, 18, 0]
     assert loads["apheresis_slots"]["first_over_period"] == 1
     assert loads["transplant_beds"]["peak_demand"] == 126
+
+
+def test_skysona_is_followed_with_blood_counts_every_3_months_as_its_current_boxed_warning_says() -> None:
+    """FU-401 of ex-vivo-hsc 1.1.0 and the planning schedule say the same: 4 draws a year after year 1."""
+    (plan,) = default_capacity_inputs(["skysona"]).products
+    after_year_one = [period for period in plan.schedule if period.from_month >= 12]
+    months = sum(period.to_month - period.from_month for period in after_year_one)
+    assert months == 168 and sum(period.labs for period in after_year_one) == 168 // 3
