@@ -28,6 +28,11 @@ EVERY_CHECK = [CHECKS.get_one(name) for name in CHECKS.get_all_names()]
 # Rules JSON Schema cannot state, so schema-valid data may rightly get a 422 naming the rule. Only the check that
 # expects every schema-valid request to be taken is left out, and only for these operations.
 DOMAIN_RULES = {
+    # a time zone must be one zoneinfo knows; a bulk edit's keys must be the program's items and its change valid for
+    # each; a verified file must be a PDF within the upload limit: rules of data, not of the schema
+    "PATCH /api/institutions/{institution_id}",
+    "POST /api/programs/{program_id}/items/bulk",
+    "POST /api/reports/verify",
     # the library and version must be one this deployment ships (the catalog, not the schema, knows which)
     "POST /api/institutions/{institution_id}/programs",
     # a library upgrade must go to a newer version than the program's current one
