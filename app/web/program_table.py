@@ -14,6 +14,7 @@ from app.auth.service import roles_in
 from app.planning.service import planning_status
 from app.programs import bulk, item_query
 from app.programs import readiness as readiness_service
+from app.programs.access import may_change_item
 from app.programs.bulk import BulkEdit, BulkResult
 from app.programs.item_query import SORT_COLUMNS, ItemSelection, ItemTableQuery
 from app.programs.models import Program
@@ -81,7 +82,7 @@ def my_roles(session: Session, user: User, program: Program) -> set[str]:
 def may_change(session: Session, user: User, program: Program) -> Callable[[ItemRead], bool]:
     """Whether this person may change an item (the rule `item_for_change` enforces), without a query per row."""
     roles = my_roles(session, user, program)
-    return lambda item: user.is_superuser or bool(roles & {"champion", "administrator", item.signoff_role})
+    return lambda item: may_change_item(user, roles, item.signoff_role)
 
 
 def table_context(session: Session, program: Program, query: ItemTableQuery, user: User) -> dict[str, Any]:

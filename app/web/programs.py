@@ -19,7 +19,7 @@ from app.institution_libraries.catalog import institution_catalog
 from app.pagination import PageParams
 from app.programs import projection as projection_service
 from app.programs import service
-from app.programs.access import item_for_change, program_for
+from app.programs.access import item_for_change, may_change_item, program_for
 from app.programs.models import Program, ProgramItem
 from app.programs.schemas import ItemFilters, ItemRead, ItemUpdate
 from app.signoffs.chains import missing_committees, step_states
@@ -147,9 +147,7 @@ def item_page_response(
         "chain_signers": {s.step: s for s in chain_signers(session, program, stored)},
         "next_step": next_step,
         "my_roles": my_roles,
-        # The same rule as item_for_change: champions, administrators, the item's sign-off role (and a superuser).
-        "can_change": principal.user.is_superuser
-        or bool(my_roles & {"champion", "administrator", item.signoff_role}),
+        "can_change": may_change_item(principal.user, my_roles, item.signoff_role),
         "can_manage": principal.user.is_superuser or bool(my_roles & {"champion", "administrator"}),
         "can_sign": eligibility.allowed,
         "eligibility": eligibility,
