@@ -1,7 +1,10 @@
 """The OpenAPI document says what the API really answers, and the API answers what the document says."""
 
+import re
 from typing import Any
 
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
 from tests.conftest import Team
@@ -126,3 +129,22 @@ def test_a_name_of_white_space_only_is_refused_and_documented_so(client: TestCli
     assert client.post("/api/institutions", json={"name": "\u3000 \t"}).status_code == 422
     pattern = anonymous.get("/openapi.json").json()["components"]["schemas"]["InstitutionCreate"]["properties"]["name"]
     assert "\\u3000" in pattern["pattern"]
+
+
+def test_every_address_answers_a_method_it_does_not_take_with_405(app: FastAPI, anonymous: TestClient) -> None:
+    """Every route's address, its parameters filled with words, asked with each method no route of that exact
+    address takes: 405 naming the methods, never a less specific route's 401, 404 or 422 (PATCH
+    /api/programs/{id}/items/bulk once reached the item route and answered that "bulk" is not an item key)."""
+    taken: dict[str, set[str]] = {}
+    for context in iter_route_contexts(app.routes):
+        if context.methods and getattr(context, "path_regex", None) is not None:
+            taken.setdefault(context.path_format or "", set()).update(context.methods)
+    assert "/api/programs/{program_id}/items/bulk" in taken
+    wrong = []
+    for path_format, methods in taken.items():
+        address = re.sub(r"\{[^}]+\}", "word", path_format)
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = anonymous.request(method, address)
+            if response.status_code != 405 or response.headers["allow"] != ", ".join(sorted(methods)):
+                wrong.append(f"{method} {path_format}: {response.status_code} {response.headers.get('allow')}")
+    assert wrong == [], wrong
