@@ -22,6 +22,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from pydantic import BaseModel
 
+from app.formatting import format_date, format_datetime
 from app.reports.models import Report
 from app.reports.schemas import (
     CapacitySection,
@@ -30,7 +31,7 @@ from app.reports.schemas import (
     ReportData,
     ReportProjection,
 )
-from app.web.templating import STATUS_LABELS, percent, role_label, when
+from app.web.templating import STATUS_LABELS, percent, role_label
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 RECORD_OF_TRUTH = (
@@ -43,6 +44,7 @@ LAID_OUT = {
     "products", "care_role", "library", "overall_ratio", "areas", "gate_open", "blocking", "overdue", "lapsed",
     "top_risks", "changes", "signoff_register", "evidence", "reimbursement", "capacity", "audit_head",
     "jurisdiction", "product_notices", "overdue_reviews", "unreadable_scenarios", "projection", "branding",
+    "time_zone",  # not shown: every time is written in it
 }
 WATERMARK = """<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
   xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"><w:pict>
@@ -68,20 +70,20 @@ def _colour(value: str | None, default: str) -> RGBColor:
         return RGBColor.from_string(default[1:].upper())
 
 
-def _text(value: Any) -> str:
-    """A snapshot value as a reader wants it in a cell."""
+def _text(value: Any, time_zone: str | None = None) -> str:
+    """A snapshot value as a reader wants it in a cell; times in the snapshot's time zone, as the PDF shows them."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime | date):
-        return when(value)
+        return format_datetime(value, time_zone)
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, list | tuple):
-        return ", ".join(_text(v) for v in value) or "—"
+        return ", ".join(_text(v, time_zone) for v in value) or "—"
     if isinstance(value, BaseModel):
-        return "; ".join(f"{_label(k)}: {_text(v)}" for k, v in value)
+        return "; ".join(f"{_label(k)}: {_text(v, time_zone)}" for k, v in value)
     return str(value)
 
 
@@ -94,12 +96,19 @@ class _Writer:
                  base_url: str) -> None:
         self.data, self.data_sha256, self.draft, self.finalised = data, data_sha256, draft, finalised
         self.base_url = base_url.rstrip("/")
+        self.time_zone = data.time_zone or "UTC"  # the institution's, captured in the snapshot like the PDF's
         self.doc: DocumentObject = Document()
         brand = data.branding
         self.primary = _colour(brand.primary_colour if brand else None, "#174a6d")
         self.accent = _colour(brand.accent_colour if brand else None, "#1f5f8b")
 
     # ---- building blocks
+    def when(self, value: datetime | date | None) -> str:
+        return format_datetime(value, self.time_zone)
+
+    def day(self, value: date | None) -> str:
+        return format_date(value, self.time_zone)
+
     def heading(self, text: str, level: int = 1) -> None:
         paragraph = self.doc.add_heading(text, level)
         for run in paragraph.runs:
@@ -136,7 +145,7 @@ class _Writer:
             cells = table.add_row().cells
             for cell, value in zip(cells, values, strict=True):
                 cell.text = ""
-                cell.paragraphs[0].add_run(_text(value)).font.size = Pt(8.5)
+                cell.paragraphs[0].add_run(_text(value, self.time_zone)).font.size = Pt(8.5)
         if widths:
             for row in table.rows:
                 for cell, width in zip(row.cells, widths, strict=False):
@@ -202,7 +211,7 @@ class _Writer:
                               bold_lead="DRAFT · ")
             state.runs[0].font.color.rgb = RGBColor(0xA3, 0x26, 0x1B)
         elif self.finalised:
-            self.para(f"marked final by {self.finalised[0]} on {when(self.finalised[1])}.", bold_lead="Final · ")
+            self.para(f"marked final by {self.finalised[0]} on {self.when(self.finalised[1])}.", bold_lead="Final · ")
         note = self.para(RECORD_OF_TRUTH, bold_lead="Editable copy. ")
         note.paragraph_format.space_after = Pt(8)
         care = "Hub: dosing centre" if data.care_role == "hub" else "Spoke: follow-up centre"
@@ -220,11 +229,11 @@ class _Writer:
         if p.gate_open:
             return "First-patient gate open: every applicable blocker is signed off."
         if p.projected_date:
-            line = f"Projected first-patient date: {p.projected_date}"
+            line = f"Projected first-patient date: {self.day(p.projected_date)}"
             if p.target:
                 slip = (f", slipped {p.slip_days} day{'' if p.slip_days == 1 else 's'} because of {p.moved_by} "
                         f"{p.moved_by_title}" if p.slip_days else ", on time")
-                return f"{line}, target {p.target}{slip}."
+                return f"{line}, target {self.day(p.target)}{slip}."
             return f"{line} (no target set)."
         return f"Projected first-patient date: unknown: no due date on {', '.join(p.unknown_because)}."
 
@@ -255,8 +264,8 @@ class _Writer:
         self.heading("Since the previous report", 2)
         if changes.previous_number:
             delta = "—" if changes.overall_delta is None else f"{round(changes.overall_delta * 100):+d} points"
-            self.para(f"Compared with {changes.previous_number} of {when(changes.previous_date)}: overall readiness "
-                      f"{delta}; {len(changes.newly_signed)} newly signed off.")
+            self.para(f"Compared with {changes.previous_number} of {self.when(changes.previous_date)}: "
+                      f"overall readiness {delta}; {len(changes.newly_signed)} newly signed off.")
             self.bullets(changes.newly_signed)
         else:
             self.para("This is the first readiness report of this program.")
@@ -273,7 +282,7 @@ class _Writer:
                                      ("lapsed", item.lapsed)) if on]
             title = item.title + (f" [{', '.join(flags)}]" if flags else "") + (f"\n{item.notes}" if item.notes else "")
             signature = (f"{item.signature.signer_name}, {role_label(item.signature.role)} "
-                         f"({item.signature.meaning.replace('_', ' ')}, {when(item.signature.signed_at)})"
+                         f"({item.signature.meaning.replace('_', ' ')}, {self.when(item.signature.signed_at)})"
                          if item.signature else None)
             rows.append((item.key, title, STATUS_LABELS.get(item.status, item.status), item.owner_name,
                          item.due_date, signature))
@@ -329,7 +338,8 @@ class _Writer:
             value = getattr(self.data, name)
             if name in LAID_OUT or value is None or value == []:
                 continue
-            self.heading(getattr(value, "title", None) or _label(name))
+            title = getattr(value, "title", None) if isinstance(value, BaseModel) else None  # str has .title()
+            self.heading(title if isinstance(title, str) and title else _label(name))
             self._generic(value)
 
     def _generic(self, value: Any) -> None:
@@ -345,15 +355,15 @@ class _Writer:
             fields = list(type(value[0]).model_fields)
             self.table([_label(f) for f in fields], [[getattr(row, f) for f in fields] for row in value])
         elif isinstance(value, list):
-            self.bullets(_text(v) for v in value)
+            self.bullets(_text(v, self.time_zone) for v in value)
         else:
-            self.para(_text(value))
+            self.para(_text(value, self.time_zone))
 
     def _registers(self) -> None:
         data = self.data
         self.heading("Sign-off register")
         if data.signoff_register:
-            self.table(["Item", "Signer", "Role", "Meaning", "Statement", "Signed (UTC)"],
+            self.table(["Item", "Signer", "Role", "Meaning", "Statement", "Signed"],
                        [(e.item_key, e.signer_name, role_label(e.role), e.meaning.replace("_", " "),
                          e.statement + (f"\nRevoked {e.revoked}" if e.revoked else ""), e.signed_at)
                         for e in data.signoff_register], widths=(1.9, 2.8, 2.4, 2, 5.4, 3.5))
@@ -365,7 +375,7 @@ class _Writer:
         if data.evidence:
             self.table(["Item", "File", "Kind", "SHA-256", "Uploaded by", "Expires"],
                        [(e.item_key, e.file, e.kind.replace("_", " "), e.sha256,
-                         f"{e.uploaded_by}, {when(e.uploaded_at)}", e.expires_on) for e in data.evidence],
+                         f"{e.uploaded_by}, {self.when(e.uploaded_at)}", e.expires_on) for e in data.evidence],
                        widths=(1.9, 3.5, 2.2, 4.6, 2.8, 2))
         else:
             self.para("No evidence has been attached yet.")
@@ -384,8 +394,8 @@ class _Writer:
         ]
         if data.audit_head:
             rows.append(("Audit trail head when generated", f"{data.audit_head.seq}:{data.audit_head.hash}"))
-        rows.append(("Status", "DRAFT" if self.draft else
-                     f"Final, marked by {self.finalised[0]} on {when(self.finalised[1])}" if self.finalised else "—"))
+        final = f"Final, marked by {self.finalised[0]} on {self.when(self.finalised[1])}" if self.finalised else "—"
+        rows.append(("Status", "DRAFT" if self.draft else final))
         self.pairs(rows)
         self.para(RECORD_OF_TRUTH + " The data SHA-256 identifies the stored snapshot both were made from.",
                   bold_lead="Record of truth. ")

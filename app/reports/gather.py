@@ -14,7 +14,9 @@ from app.checklists.loader import Catalog
 from app.checklists.schema import JURISDICTION_LABELS
 from app.errors import Conflict
 from app.evidence.service import program_evidence
+from app.formatting import format_date
 from app.institution_libraries.catalog import institution_catalog
+from app.packets.schema import SectionKind
 from app.packets.service import awaits_committee, effective_definition, in_scope
 from app.pagination import PageParams
 from app.programs.models import ItemStatus, Program
@@ -22,6 +24,7 @@ from app.programs.projection import plan_items_of, project
 from app.programs.readiness import readiness
 from app.programs.schemas import ItemFilters, ItemRead, Readiness
 from app.programs.service import get_institution, list_items, overdue_review_notices, product_status_notices
+from app.reports.institution_programs import institution_programs_section
 from app.reports.models import Report
 from app.reports.planning_sections import planning_sections
 from app.reports.schemas import (
@@ -172,6 +175,7 @@ def _packet_scope(
         evidence_included=definition.evidence,
         models=[name for name, wanted in (("reimbursement", definition.models.reimbursement),
                                           ("capacity", definition.models.capacity)) if wanted],
+        sections=[section.value for section in definition.sections],
     )
     return section, {i.key for i in included}
 
@@ -216,7 +220,12 @@ def gather(
         reimbursement = reimbursement if "reimbursement" in packet.models else None
         capacity = capacity if "capacity" in packet.models else None
         unreadable_scenarios = [u for u in unreadable_scenarios if u.kind in packet.models]
+    # A full report shows the institution's other programs; a packet when its definition asks for them.
+    side_by_side = (kind == ReportKind.FULL
+                    or (packet is not None and SectionKind.INSTITUTION_PROGRAMS.value in packet.sections))
     return ReportData(
+        institution_programs=(institution_programs_section(session, catalog, program.institution_id)
+                              if side_by_side else None),
         packet=packet,
         reimbursement=reimbursement,
         capacity=capacity,
@@ -250,7 +259,8 @@ def gather(
             RegisterEntry(
                 item_key=r.item_key, signer_name=r.signer_name, role=_register_role(r), meaning=r.meaning.value,
                 statement=r.statement, signed_at=r.signed_at,
-                revoked=(f"by {r.revocation.revoked_by_name} on {r.revocation.revoked_at:%Y-%m-%d}: "
+                revoked=(f"by {r.revocation.revoked_by_name} on "
+                         f"{format_date(r.revocation.revoked_at, institution.time_zone)}: "
                          f"{r.revocation.reason}") if r.revocation else None,
             )
             for r in register

@@ -1,6 +1,7 @@
 """Reports as Word documents, and drafts made final: read back with python-docx and pypdf."""
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 
 from app.audit.models import AuditEvent
 from app.cli import cli
+from app.clock import frozen_at
 from app.config import Settings
 from app.reports.docx import MEDIA_TYPE, RECORD_OF_TRUTH
 from app.reports.models import Report
@@ -85,7 +87,7 @@ def test_full_report_docx_has_headings_tables_verification_and_the_draft_waterma
     items = table_with(doc, "Item", "Title", "Status", "Owner", "Due", "Sign-off")
     pay = next(row for row in items if row[0] == "PAY-001")
     assert pay[2] == "Signed off" and "Finance lead" in pay[5]
-    register = table_with(doc, "Item", "Signer", "Role", "Meaning", "Statement", "Signed (UTC)")
+    register = table_with(doc, "Item", "Signer", "Role", "Meaning", "Statement", "Signed")
     assert [row[0] for row in register[1:]] == ["PAY-001"]
     areas = table_with(doc, "Area", "Ready", "Weighted completion", "Overdue", "Lapsed")
     assert len(areas) - 1 == len(session.get(Report, _report_id(session, meta["number"])).data["areas"])  # type: ignore[union-attr]
@@ -200,3 +202,34 @@ def test_cli_refuses_an_unknown_format_in_one_line(cli_env: None, real_team: Tea
     result = CliRunner().invoke(cli, ["report", str(real_team.program.id), "--format", "odt"])
     assert result.exit_code == 1 and "odt" in result.output and result.output.count("\n") == 1
     assert real_team.clients["viewer"].get(real_team.url("/reports")).json() == []
+
+
+def test_docx_shows_times_in_the_institution_time_zone_in_the_one_date_format(
+    real_team: Team,  # noqa: F811
+) -> None:
+    """Like the PDF: a report generated at 04:05 UTC on 1 Dec reads 30 Nov, 22:05 CST in Chicago, everywhere."""
+    team = real_team
+    zoned = team.clients["administrator"].patch(f"/api/institutions/{team.institution.id}",
+                                                json={"time_zone": "America/Chicago"})
+    assert zoned.status_code == 200, zoned.text
+    with frozen_at(datetime(2026, 12, 1, 4, 5, tzinfo=UTC)):
+        attach(team, "PAY-001", "financial_analysis", name="budget impact.pdf")
+        version = mark_done(team, "PAY-001")
+        assert sign(team.clients["finance_lead"], team, "PAY-001", version).status_code == 201
+        meta = generate(team)
+        assert team.clients["champion"].post(f"/api/reports/{meta['number']}/finalise").status_code == 200
+    doc = docx_of(team.clients["viewer"], meta["number"])
+    text = all_text(doc)
+    local = "30 Nov 2026, 22:05 CST"
+    assert f"Report date {local}" in text
+    assert f"marked final by Program champion on {local}" in text
+    register = table_with(doc, "Item", "Signer", "Role", "Meaning", "Statement", "Signed")
+    assert register[1][0] == "PAY-001" and register[1][5] == local
+    pay = next(row for row in table_with(doc, "Item", "Title", "Status", "Owner", "Due", "Sign-off")
+               if row[0] == "PAY-001")
+    assert pay[5].endswith(f"(approved, {local})")
+    evidence = table_with(doc, "Item", "File", "Kind", "SHA-256", "Uploaded by", "Expires")
+    assert evidence[1][4].endswith(local)
+    assert "1 Dec 2026" not in text and "04:05" not in text and "UTC" not in text
+    pdf = " ".join(pdf_text(team.clients["viewer"].get(f"/api/reports/{meta['number']}/pdf").content).split())
+    assert local in pdf  # the same words as the PDF
