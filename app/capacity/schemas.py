@@ -14,6 +14,7 @@ class ProgramDemand(BaseModel):
     program_title: str
     scenario_name: str
     demand: dict[ResourceKind, list[float]]
+    planned_patients: int = 0  # patients the scenario plans to dose over its horizon, all products together
 
 
 class PeriodLoad(BaseModel):

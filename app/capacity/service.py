@@ -49,7 +49,8 @@ def _view(
             continue
         scenario, inputs = latest[program.id]
         demands.append(ProgramDemand(program_id=program.id, program_title=program.title,
-                                     scenario_name=scenario.name, demand=dict(resource_demand(inputs))))
+                                     scenario_name=scenario.name, demand=dict(resource_demand(inputs)),
+                                     planned_patients=sum(sum(plan.patients_per_year) for plan in inputs.products)))
         stated.append((scenario.updated_at, scenario.name, program.title, inputs))
     capacity: dict[ResourceKind, float | None] = {}
     sources: dict[ResourceKind, str] = {}

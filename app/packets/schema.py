@@ -86,6 +86,13 @@ class ModelResults(_Strict):
     capacity: bool = False  # the 15-year follow-up capacity scenario's results
 
 
+class SectionKind(StrEnum):
+    """Sections a definition may add beyond its items, models and evidence."""
+
+    # every program of the institution side by side, and the resources they share counted once
+    INSTITUTION_PROGRAMS = "institution_programs"
+
+
 class PacketDefinition(_Strict):
     kind: KindName
     title: Line
@@ -97,6 +104,7 @@ class PacketDefinition(_Strict):
     include: Scope
     models: ModelResults = ModelResults()
     evidence: bool = True  # print the evidence index of the included items
+    sections: list[SectionKind] = []  # extra sections, in the order they are printed
     decisions: Annotated[list[Text], Field(min_length=1, max_length=30)]
 
 

@@ -184,6 +184,43 @@ class DecisionRequested(BaseModel):
     due_date: date | None
 
 
+class InstitutionProgramRow(BaseModel):
+    """One program of the institution as the side-by-side table shows it."""
+
+    program_id: uuid.UUID
+    title: str
+    library: str  # "hemophilia-gt 1.4.0"
+    care_role: str
+    products: list[str]
+    overall_ratio: float
+    gate_open: bool
+    blockers: int
+    planned_patients: int | None  # None: no capacity scenario saved, so the program is not counted below
+
+
+class SharedResourceRow(BaseModel):
+    """One shared resource in its decisive plan year: the first over capacity, or else the busiest."""
+
+    resource: str
+    period: int
+    by_program: list[tuple[str, float]]  # program title, demand in that year
+    total: float
+    capacity: float | None
+    capacity_source: str
+    over: bool
+    over_periods: list[int]  # every plan year the combined demand exceeds the capacity
+
+
+class InstitutionProgramsSection(BaseModel):
+    """Every program of the report's institution side by side, and their demand on the resources they share."""
+
+    institution: str
+    period: str  # what one period of the shared view is ("plan year")
+    programs: list[InstitutionProgramRow]
+    programs_without_scenario: list[str]
+    resources: list[SharedResourceRow]
+
+
 class PacketSection(BaseModel):
     """What makes a report a committee packet: its definition as used, and what it asks the committee."""
 
@@ -199,6 +236,9 @@ class PacketSection(BaseModel):
     areas_included: list[str]  # titles of the areas with at least one included item
     evidence_included: bool
     models: list[str]  # "reimbursement", "capacity"
+    # Extra sections the definition asks for ("institution_programs"); left out when none, so older packets keep
+    # their hash.
+    sections: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
 
 
 class ReportData(BaseModel):
@@ -241,6 +281,9 @@ class ReportData(BaseModel):
     branding: ReportBranding | None = Field(default=None, exclude_if=lambda v: v is None)
     # Set for committee packets only; left out otherwise, so full and executive reports keep their hash.
     packet: PacketSection | None = Field(default=None, exclude_if=lambda v: v is None)
+    # The institution's programs side by side with their shared resources (full reports, and packets whose
+    # definition asks for it); left out when unset, so older reports keep their hash.
+    institution_programs: InstitutionProgramsSection | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ReportRequest(BaseModel):
