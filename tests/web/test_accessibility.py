@@ -1,10 +1,8 @@
 """Every page passes the WCAG 2.1 A and AA rules that axe-core checks (labels, contrast, headings, landmarks,
 names of links, buttons and images), in Chromium, as a champion who also administers the institution sees it.
 
-axe-core is vendored under tests/web/vendor (MPL-2.0, from npm); nothing is fetched at run time."""
+The checks themselves are in tests/web/checks.py."""
 
-from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -17,11 +15,8 @@ from app.planning.service import save_scenario
 from tests.conftest import Team
 from tests.factories import make_user
 from tests.signoffs.test_signoff_rules import mark_done
+from tests.web.checks import axe_violations
 from tests.web.conftest import PASSWORD, login, screenshot
-
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
-AXE_SOURCE = AXE.read_text(encoding="utf-8")
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def pages(team: Team, scenario_id: object) -> list[str]:
@@ -38,11 +33,6 @@ def pages(team: Team, scenario_id: object) -> list[str]:
 
 def program_library(team: Team) -> str:
     return f"{team.program.library_id}/{team.program.library_version}"
-
-
-def violations(result: dict[str, Any]) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"]]
 
 
 @pytest.mark.browser
@@ -66,9 +56,8 @@ def test_every_page_meets_wcag_aa_rules(
                 path = "/login"
             page.goto(live_server + path)
             page.wait_for_load_state("networkidle")  # htmx has loaded what it loads after the page
-            page.evaluate(AXE_SOURCE)  # through the debugging protocol: the page's CSP rightly refuses inline scripts
-            result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-            if problems := violations(result):
+            # axe is injected through the debugging protocol: the page's CSP rightly refuses inline scripts
+            if problems := axe_violations(page):
                 found[f"{path} at {width}px"] = problems
                 screenshot(page, f"a11y-{width}-{path.strip('/').replace('/', '_')[:60] or 'dashboard'}")
         context.close()

@@ -10,12 +10,8 @@ from app.config import PROJECT_ROOT
 from tests.conftest import Team
 from tests.dossier.conftest import attach, pdf_bytes
 from tests.dossier.conftest import site as site  # noqa: F401  (the fixture, for this folder)
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
-
-WIDE_ELEMENTS = """[...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
-  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 @pytest.fixture
@@ -42,11 +38,7 @@ def test_the_dossiers_page_meets_wcag_aa_and_fits_a_phone(
         page.goto(f"{live_server}/programs/{site.program.id}/dossiers")
         expect(page.get_by_role("heading", name="Manufacturer site dossiers")).to_be_visible()
         expect(page.locator("details[open] li")).to_contain_text(["PHARM-102"])
-        page.evaluate(AXE_SOURCE)
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-        assert violations(result) == [], f"at {width}px"
+        assert_accessible(page, f"at {width}px")
         screenshot(page, f"dossiers-{width}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        wide = page.evaluate(WIDE_ELEMENTS)
-        assert overflow <= 0, f"{overflow}px of horizontal scroll at {width}px: {wide}"
+        assert_fits(page, "the dossiers page")
         context.close()

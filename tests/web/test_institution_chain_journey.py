@@ -21,8 +21,8 @@ from tests.institution_libraries.helpers import column_of, edited, set_library_f
 from tests.signoffs.test_chains import KEY, give_chain, meeting, sign_step
 from tests.signoffs.test_chains import committee as set_up_committee
 from tests.signoffs.test_signoff_rules import attach, mark_done
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import login, screenshot
-from tests.web.test_institution_library_page import axe
 
 
 @pytest.mark.browser
@@ -48,8 +48,8 @@ def test_the_chain_panel_shows_each_step_and_the_last_is_signed_on_the_page(
     expect(page.get_by_text("Approval chain").first).to_be_visible()
     expect(page.get_by_text("Sign step 3 of 3").first).to_be_visible()
     screenshot(page, f"chain-panel-two-signed-{width}")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-    assert axe(page) == []
+    assert_fits(page, "the item page with its chain")
+    assert_accessible(page, f"the item page with its chain at {width} px")
 
 
 def add_items_with_a_chain(book: Workbook) -> None:

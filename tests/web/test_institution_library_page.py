@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from tests.factories import make_institution, make_user
 from tests.institution_libraries.helpers import column_of, edited, set_library_field
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import PASSWORD, login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
 
 def add_item(book: Workbook, criticality: str) -> None:
@@ -25,11 +25,6 @@ def add_item(book: Workbook, criticality: str) -> None:
               "signoff_role": "policy_lead", "references": "Riverside P&T charter"}
     for name, value in values.items():
         sheet.cell(row=row, column=column_of(sheet, name), value=value)
-
-
-def axe(page: Page) -> list[str]:
-    page.evaluate(AXE_SOURCE)
-    return violations(page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA))
 
 
 @pytest.mark.browser
@@ -56,8 +51,8 @@ def test_download_edit_and_upload_a_library_from_the_page(
     expect(problems).to_contain_text("sheet 'policy', row 3, column E (criticality): item POL-101: criticality: "
                                      "unknown criticality 'urgent' (expected one of: blocker, major, minor)")
     screenshot(page, f"institution-library-refused-{width}")
-    assert axe(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page, f"the libraries page at {width} px")
+    assert_fits(page, "the libraries page")
 
     fixed = tmp_path / "riverside-fixed.xlsx"
     fixed.write_bytes(edited(downloaded.read_bytes(), lambda book: add_item(book, "major")))
@@ -68,5 +63,5 @@ def test_download_edit_and_upload_a_library_from_the_page(
     expect(row).to_contain_text("7")  # the six items of mini 1.1.0 and the new one
     expect(row).to_contain_text("riverside-fixed.xlsx")
     screenshot(page, f"institution-library-stored-{width}")
-    assert axe(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page, f"the libraries page at {width} px")
+    assert_fits(page, "the libraries page")

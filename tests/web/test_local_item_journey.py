@@ -9,17 +9,8 @@ from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session
 
 from tests.factories import make_institution, make_program, make_user
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import PASSWORD, login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
-
-
-def _axe(page: Page) -> list[str]:
-    page.evaluate(AXE_SOURCE)
-    return violations(page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA))
-
-
-def _fits(page: Page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 @pytest.mark.browser
@@ -36,7 +27,7 @@ def test_a_champion_adds_a_local_item_that_its_lead_signs_off(
     login(page, live_server, "champion@riverside.example")
     page.goto(f"{live_server}/programs/{program.id}")
     page.get_by_role("link", name="Add a local item").click()
-    assert _axe(page) == []
+    assert_accessible(page, "the local item page")
     page.get_by_label("Area").select_option("payer")
     page.get_by_label("Title").fill("Payer single-case agreement signed")
     page.get_by_label("What done means").fill("The signed agreement is on file with its rate.")
@@ -48,7 +39,7 @@ def test_a_champion_adds_a_local_item_that_its_lead_signs_off(
     page.get_by_role("button", name="Add the local item").click()
     expect(page.locator("#depends_on-error")).to_have_text("unknown item 'PAY-999': not a current item of this program")
     expect(page.get_by_label("Title")).to_have_value("Payer single-case agreement signed")
-    assert _axe(page) == []
+    assert_accessible(page, "the local item page")
     screenshot(page, "local-item-form-error-1366")
     page.get_by_label("Depends on").fill("")  # PAY-001 would have to be signed first (the sign-off rules hold)
     page.get_by_role("checkbox", name="contract").check()
@@ -89,9 +80,9 @@ def test_a_champion_adds_a_local_item_that_its_lead_signs_off(
     login(small, live_server, "champion@riverside.example")
     small.goto(f"{live_server}/programs/{program.id}/local-items/LOC-001/edit")
     expect(small.get_by_role("heading", level=1)).to_contain_text("Edit local item LOC-001")
-    assert _fits(small), "the edit form scrolls sideways at 390 px"
+    assert_fits(small, "the edit form")
     screenshot(small, "local-item-edit-390")
     small.goto(f"{live_server}/programs/{program.id}/local-items/new")
-    assert _fits(small), "the add form scrolls sideways at 390 px"
+    assert_fits(small, "the add form")
     screenshot(small, "local-item-new-390")
     phone.close()

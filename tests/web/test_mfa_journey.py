@@ -14,8 +14,8 @@ from app.clock import frozen_at
 from app.programs.models import ItemStatus
 from app.programs.service import get_item
 from tests.factories import make_institution, make_program, make_user
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import PASSWORD, login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
 MOMENT = datetime(2026, 11, 30, 9, 0, 0, tzinfo=UTC)
 
@@ -33,13 +33,10 @@ def phone(secret: str, steps_from_now: int) -> str:
 
 def check_page(page: Page, name: str) -> None:
     """axe finds nothing, the page fits 390 px without scrolling sideways, and screenshots at both widths."""
-    page.evaluate(AXE_SOURCE)
-    problems = violations(page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA))
-    assert problems == [], f"{name}: {problems}"
+    assert_accessible(page, name)
     for width in (1366, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
+        assert_fits(page, name)
         screenshot(page, f"mfa-{name}-{width}")
     page.set_viewport_size({"width": 1280, "height": 900})
 

@@ -10,12 +10,8 @@ from playwright.sync_api import Browser, expect
 from app.config import PROJECT_ROOT
 from tests.conftest import Team
 from tests.packets.conftest import real_team as real_team  # noqa: F401  (the fixture, for this file)
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
-
-WIDE_ELEMENTS = """[...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
-  .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 @pytest.fixture
@@ -39,10 +35,7 @@ def test_the_packets_page_meets_wcag_aa_and_fits_a_phone(
         section.get_by_label("or paste it here").fill("kind: finance\ntitle: x\ncolour: red\n")
         section.get_by_role("button", name="Save definition").click()
         expect(page.get_by_role("alert")).to_contain_text("line 3: colour: unknown key")
-        page.evaluate(AXE_SOURCE)
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-        assert violations(result) == [], f"at {width}px"
+        assert_accessible(page, f"at {width}px")
         screenshot(page, f"packets-{width}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{overflow}px of horizontal scroll at {width}px: {page.evaluate(WIDE_ELEMENTS)}"
+        assert_fits(page, "the packets page")
         context.close()

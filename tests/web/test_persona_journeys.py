@@ -12,7 +12,6 @@ import io
 import re
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -23,8 +22,8 @@ from sqlmodel import Session
 from app.programs.schemas import ItemUpdate
 from app.programs.service import read_item, update_item
 from tests.factories import make_institution, make_user
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import PASSWORD, login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1366, 390)
@@ -54,12 +53,8 @@ def new_page(browser: Browser, width: int) -> Page:
 
 def looked_at(page: Page, name: str, width: int) -> None:
     """The page fits the screen, axe-core finds nothing on it, and a screenshot is kept to be looked at."""
-    size = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert size[0] <= size[1], f"{name} is {size[0]} px wide in a {size[1]} px window"
-    page.evaluate(AXE_SOURCE)
-    result: dict[str, Any] = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                                           WCAG_AA)
-    assert violations(result) == [], name
+    assert_fits(page, name)
+    assert_accessible(page, name)
     screenshot(page, f"journey-{name}-{width}")
 
 

@@ -2,7 +2,6 @@
 link, bulk edit with a conflicting row, at laptop and phone widths, with axe-core finding nothing."""
 
 import uuid
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -14,8 +13,8 @@ from app.programs.readiness import readiness
 from app.programs.schemas import ItemUpdate, LocalItemCreate
 from app.programs.service import read_item, update_item
 from tests.factories import make_institution, make_program, make_user
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import PASSWORD, login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
 pytestmark = pytest.mark.browser
 CHAMPION = "champion@riverside.example"
@@ -42,17 +41,6 @@ def stayed(page: Page) -> bool:
     return bool(page.evaluate("window.__stayed === true"))
 
 
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-def axe_clean(page: Page) -> None:
-    page.evaluate(AXE_SOURCE)
-    result: dict[str, Any] = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                                           WCAG_AA)
-    assert violations(result) == []
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_an_inline_change_updates_readiness_and_the_gate_without_a_reload(
     app: FastAPI, session: Session, live_server: str, browser: Browser, width: int
@@ -64,8 +52,8 @@ def test_an_inline_change_updates_readiness_and_the_gate_without_a_reload(
     gate = page.get_by_label("First-patient gate")
     expect(gate).to_contain_text("1 blocker keeps the gate closed")
     expect(gate).to_contain_text("blocker not signed off (not started)")
-    fits(page, width)
-    axe_clean(page)
+    assert_fits(page, "the program page")
+    assert_accessible(page, f"the program page at {width} px")
     screenshot(page, f"program-table-{width}")
 
     row = page.locator("#item-PHARM-001")
@@ -75,7 +63,7 @@ def test_an_inline_change_updates_readiness_and_the_gate_without_a_reload(
     expect(gate).to_contain_text("done, awaiting sign-off")  # the gate panel changed in place
     assert stayed(page)
     assert read_item(session, program_id, "PHARM-001").status == "done"
-    fits(page, width)
+    assert_fits(page, "the program page")
     page.context.close()
 
 
@@ -92,7 +80,7 @@ def test_searching_as_you_type_narrows_the_rows(
     assert [page.locator("#item-rows tr").nth(i).get_attribute("id") for i in range(2)] == ["item-POL-001",
                                                                                           "item-POL-002"]
     assert stayed(page)
-    fits(page, width)
+    assert_fits(page, "the program page")
     screenshot(page, f"program-table-search-{width}")
     page.context.close()
 
@@ -142,8 +130,8 @@ def test_a_bulk_edit_shows_each_row_done_or_in_conflict(
     assert stayed(page)
     assert read_item(session, program_id, "PAY-001").owner_name == "Sam Lindqvist"
     assert read_item(session, program_id, "POL-002").owner_name is None
-    fits(page, width)
-    axe_clean(page)
+    assert_fits(page, "the program page")
+    assert_accessible(page, f"the program page at {width} px")
     screenshot(page, f"program-table-bulk-{width}")
     page.context.close()
 

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from app.checklists.loader import load_catalog
 from tests.conftest import REAL_CHECKLISTS
 from tests.factories import make_institution, make_user
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import PASSWORD, login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
 CHAMPION = "champion@restricted.example"
 
@@ -22,15 +22,6 @@ CHAMPION = "champion@restricted.example"
 @pytest.fixture
 def checklists_dir() -> Path:
     return REAL_CHECKLISTS
-
-
-def axe(page: Page) -> list[str]:
-    page.evaluate(AXE_SOURCE)
-    return violations(page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA))
-
-
-def fits(page: Page, width: int) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth") <= width)
 
 
 @pytest.mark.browser
@@ -56,8 +47,8 @@ def test_an_elevidys_program_is_opened_with_the_restriction_shown_where_the_choi
     expect(warnings).to_contain_text("Check each patient against the restricted indication before ordering.")
     expect(page.locator("#item-POL-201")).to_be_visible()  # its pre-dose items stay
     screenshot(page, f"program-restricted-product-{width}")
-    assert axe(page) == []
-    assert fits(page, width)
+    assert_accessible(page, f"at {width} px")
+    assert_fits(page, "the page")
 
 
 @pytest.mark.browser
@@ -76,5 +67,5 @@ def test_the_library_page_shows_skysona_restricted(
     expect(skysona.locator(".badge")).to_have_text("Restricted")
     expect(skysona).to_contain_text("without an available HLA-matched allogeneic stem cell donor")
     screenshot(page, f"library-restricted-product-{width}")
-    assert axe(page) == []
-    assert fits(page, width)
+    assert_accessible(page, f"at {width} px")
+    assert_fits(page, "the page")
