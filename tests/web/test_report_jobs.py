@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.conftest import Team
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import login, screenshot
-from tests.web.test_accessibility import AXE_SOURCE, WCAG_AA, violations
 
 DROP = """([name, encoded]) => {
   const bytes = Uint8Array.from(atob(encoded), c => c.charCodeAt(0));
@@ -19,17 +19,6 @@ DROP = """([name, encoded]) => {
   transfer.items.add(new File([bytes], name, {type: "application/pdf"}));
   return transfer;
 }"""
-
-
-def _fits(page: Page, where: str) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{where} is {width[0]} px wide in a {width[1]} px window"
-
-
-def _accessible(page: Page, where: str) -> None:
-    page.evaluate(AXE_SOURCE)
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
-    assert violations(result) == [], where
 
 
 @pytest.mark.browser
@@ -50,7 +39,7 @@ def test_generate_in_the_background_then_verify_the_dropped_pdf(
     expect(panel).to_contain_text("Generating the full report…")
     expect(panel.locator("progress")).to_be_visible()
     screenshot(page, f"report-job-progress-{width}")
-    _fits(page, "the reports page with a job in progress")
+    assert_fits(page, "the reports page with a job in progress")
 
     # htmx polls the panel every second until the report is there: then a download button.
     expect(panel).to_contain_text("generated.", timeout=60_000)
@@ -58,8 +47,8 @@ def test_generate_in_the_background_then_verify_the_dropped_pdf(
     assert number.startswith("GTR-")
     expect(page.locator("#report-list")).to_contain_text(number)  # the list below has it too, without a reload
     screenshot(page, f"report-job-done-{width}")
-    _fits(page, "the reports page with the report done")
-    _accessible(page, "the reports page with the report done")
+    assert_fits(page, "the reports page with the report done")
+    assert_accessible(page, "the reports page with the report done")
     with page.expect_download() as download:
         panel.get_by_role("link", name="Download PDF").click()
     pdf = Path(download.value.path()).read_bytes()
@@ -67,8 +56,8 @@ def test_generate_in_the_background_then_verify_the_dropped_pdf(
 
     # Dropped on the verify page, the PDF reads genuine.
     page.goto(f"{live_server}/verify")
-    _fits(page, "the verify page")
-    _accessible(page, "the verify page")
+    assert_fits(page, "the verify page")
+    assert_accessible(page, "the verify page")
     screenshot(page, f"verify-page-{width}")
     transfer = page.evaluate_handle(DROP, [f"{number}.pdf", base64.b64encode(pdf).decode()])
     with page.expect_navigation():
@@ -76,7 +65,7 @@ def test_generate_in_the_background_then_verify_the_dropped_pdf(
     expect(page.locator(".flash.ok")).to_contain_text(f"{number} is genuine.")
     expect(page.locator(".verify-result")).to_contain_text("Riverside University Hospital")
     screenshot(page, f"verify-genuine-{width}")
-    _fits(page, "the verify page saying genuine")
+    assert_fits(page, "the verify page saying genuine")
 
     # A tampered copy, chosen with the file input and sent with the button, is not found.
     tampered = tmp_path / "tampered.pdf"
@@ -86,7 +75,7 @@ def test_generate_in_the_background_then_verify_the_dropped_pdf(
     expect(page.locator(".flash.error")).to_contain_text("Not found.")
     expect(page.locator(".flash.error")).to_contain_text("tampered.pdf")
     screenshot(page, f"verify-not-found-{width}")
-    _fits(page, "the verify page saying not found")
+    assert_fits(page, "the verify page saying not found")
     page.get_by_role("link", name="Verify another report").click()
     expect(page.locator(".verify-result")).to_have_count(0)
     context.close()
