@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from fastapi import FastAPI
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -21,12 +22,14 @@ from app.planning.service import save_scenario
 from app.programs.models import Program
 from app.programs.readiness import readiness_of_programs
 from app.programs.service import programs_of
+from app.reports.docx import docx_for
 from app.reports.gather import data_hash
 from app.reports.models import Report
 from app.reports.schemas import ReportData, ReportKind
 from app.reports.service import generate_report, verify_report
 from tests.conftest import REAL_CHECKLISTS
 from tests.factories import make_institution, make_program, make_user
+from tests.reports.test_docx import all_text
 
 pytestmark = pytest.mark.skipif(not (REAL_CHECKLISTS / SECOND_LIBRARY).is_dir(), reason="ex-vivo-hsc not shipped")
 RIVAL = "Rival hospital's gene therapy program"
@@ -97,6 +100,9 @@ def test_full_report_shows_every_program_of_the_institution_with_the_services_nu
     assert f"Over capacity by {clinic['total'] - 120:,.1f}" in text.replace("OVER CAPACITY", "Over capacity")
     assert f"{clinic['total']:,.1f}" in text
     assert verify_report(session, report.number, None).matches  # the section is part of the hashed snapshot
+    word = all_text(Document(io.BytesIO(docx_for(report, "http://testserver"))))  # laid out from the snapshot too
+    assert "Institution programs" in word and sickle.title in word and f"{clinic['total']:,.2f}" in word
+    assert RIVAL not in word
 
 
 def test_another_institutions_program_never_appears(app: FastAPI, session: Session, demo: list[Program]) -> None:
