@@ -21,12 +21,15 @@ from app.committees.cli import committees_cli
 from app.config import Settings
 from app.dossier.cli import dossier_command
 from app.institution_libraries.cli import export_library_command, import_library_command
-from app.notifications.cli import notify_cli, worker_command
+from app.notifications.cli import notify_cli
 from app.planning.cli import scenarios_cli
+from app.programs.bulk_cli import bulk_command
 from app.programs.cli import projection_command
 from app.programs.local_items_cli import items_cli
+from app.reports.cli import reports_cli
 from app.sso.cli import sso_cli
 from app.transfer.cli import export_command, import_command
+from app.worker import worker_command
 
 cli = typer.Typer(help="gtready: readiness tracking for commercial gene therapy programs.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -41,6 +44,8 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(scenarios_cli, name="scenarios")
 cli.add_typer(items_cli, name="items")
+items_cli.command("bulk")(bulk_command)
+cli.add_typer(reports_cli, name="reports")
 cli.add_typer(notify_cli, name="notify")
 cli.add_typer(sso_cli, name="sso")
 cli.add_typer(service_accounts_cli, name="service-accounts")
