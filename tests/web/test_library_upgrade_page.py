@@ -20,7 +20,8 @@ def test_page_shows_the_pinned_version_and_the_diff_of_the_api(app: FastAPI, tea
     assert "1 added · 1 retired · 1 changed · 3 unchanged" in html
     for item in api["added"] + api["removed"] + api["changed"]:
         assert f'{item["key"]}' in html and item["title"] in html
-    assert '<td class="before">SOP approved.</td><td class="after">SOP approved and trained.</td>' in html
+    assert ('<td class="before" data-label="Now">SOP approved.</td>'
+            '<td class="after" data-label="After the upgrade">SOP approved and trained.</td>') in html
     assert "Apply upgrade" not in html and "Only a champion or an administrator" in html
 
 

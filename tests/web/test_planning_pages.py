@@ -129,7 +129,7 @@ def test_run_shows_the_same_numbers_as_the_api_with_the_report_chart(
     for value in api["cohort_loss"].values():
         assert f"${value:,.0f}" in html
     assert f"Risk level <span class=\"badge risk-{api['risk_level']}\">" in html
-    ranking = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", html)
+    ranking = re.findall(r'<tr><td data-label="Rank">\d+</td><td data-label="Input">([^<]+)</td>', html)
     assert ranking == [row["input"] for row in api["sensitivity"]]
     assert 'aria-label="Cash outstanding by month"' in html
 
@@ -145,7 +145,7 @@ def test_capacity_run_shows_years_shortfall_and_what_closes_the_gap(
     html = as_role(app, team, "viewer").get(f"/programs/{team.program.id}/planning/{scenario.id}?run=1").text
     assert f'id="first-shortfall-year">{api["first_shortfall_year"]}<' in html
     assert f'id="extra-visit-slots">{api["extra_visit_slots_needed"]:,}<' in html
-    assert len(re.findall(r"<tr (?:class=\"short\")?\s*><td>\d+</td>", html)) == len(api["years"]) == 15
+    assert len(re.findall(r'<tr (?:class="short")?\s*><td data-label="Year">\d+</td>', html)) == len(api["years"]) == 15
     assert 'aria-label="Follow-up visits needed and available by year"' in html
 
 
