@@ -20,18 +20,29 @@ from app import migrate
 from app.auth.invitations import create_invitation
 from app.auth.models import User
 from app.auth.roles import Role
+from app.auth.service import create_api_token
+from app.auth.service_accounts import Access, create_service_account
+from app.calendar.service import create_feed
+from app.checklists.schema import CareRole
 from app.config import Settings
 from app.demo import DEMO_PASSWORD, seed_demo
+from app.dossier.service import generate_dossier
 from app.evidence.files import LocalStorage
+from app.institution_libraries.service import import_library
 from app.main import create_app
 from app.planning.models import PlanningScenario
+from app.planning.schemas import ScenarioKind
 from app.programs.models import ProgramItem
+from app.programs.schemas import ProgramCreate
+from app.programs.service import create_program, get_library
 from app.reports.jobs import enqueue_report_job
 from app.reports.schemas import ReportKind
 from app.reports.service import generate_report
 from tests import db_harness
 from tests.conftest import REAL_CHECKLISTS
+from tests.institution_libraries.helpers import renamed
 from tests.security.routes import app_routes
+from tests.web.checks import axe_violations
 from tests.web.conftest import SCREENSHOTS, _free_port
 
 WIDTHS = (390, 1366)
@@ -42,7 +53,7 @@ CHAMPION, ADMIN, PHARMACY, NOBODY = ("champion@riverside.example", "admin@rivers
 PAGES = [
     ("dashboard", CHAMPION, "/"),
     ("my-work", CHAMPION, "/me"),
-    ("notifications", CHAMPION, "/notifications"),
+    ("notifications", PHARMACY, "/notifications"),  # the pharmacy lead has notifications to list
     ("queue", PHARMACY, "/queue"),
     ("libraries", CHAMPION, "/libraries"),
     ("library", CHAMPION, "/libraries/{library}"),
@@ -58,8 +69,11 @@ PAGES = [
     ("dossiers", CHAMPION, "/programs/{program}/dossiers"),
     ("planning", CHAMPION, "/programs/{program}/planning"),
     ("scenario", CHAMPION, "/programs/{program}/planning/{scenario}?run=1"),
+    ("scenario-capacity", CHAMPION, "/programs/{program}/planning/{capacity}?run=1"),
     ("new-scenario", CHAMPION, "/programs/{program}/planning/new/capacity"),
+    ("new-scenario-reimbursement", CHAMPION, "/programs/{program}/planning/new/reimbursement"),
     ("library-upgrade", CHAMPION, "/programs/{program}/library"),
+    ("library-upgrade-diff", CHAMPION, "/programs/{older}/library"),
     ("local-item-form", CHAMPION, "/programs/{program}/local-items/new"),
     ("admin-index", ADMIN, "/admin"),
     ("institution-admin", ADMIN, "/institutions/{institution}/admin"),
@@ -74,6 +88,12 @@ PAGES = [
     ("confirm-scenario-delete", CHAMPION, "/programs/{program}/planning/{scenario}/delete"),
     ("report-job", CHAMPION, "/programs/{program}/report-jobs/{job}"),
 ]
+
+# Pages whose tables become cards on a phone (issue 17): at 390 px they also pass axe-core's WCAG AA rules, so a
+# visible column label never replaces the label an input in a card is tied to.
+CARD_PAGES = {"dashboard", "notifications", "queue", "libraries", "library", "account", "reports", "dossiers",
+              "planning", "scenario", "scenario-capacity", "new-scenario", "new-scenario-reimbursement",
+              "library-upgrade-diff", "admin-security"}
 
 # Web routes answering GET that are not pages a person reads, or are covered by a page above.
 NOT_PAGES = {
@@ -106,6 +126,20 @@ OVERFLOW_JS = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: limit, wide: wide.slice(0, 8)};
 }"""
 
+# Elements that scroll sideways inside the page (issue 17: tables become cards or fit): every table and .table-wrap,
+# and anything else the style lets scroll, whose content is wider than its box. Also how many rows each table has.
+SCROLLERS_JS = """() => {
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+    + (e.getAttribute('aria-labelledby') ? '[aria-labelledby=' + e.getAttribute('aria-labelledby') + ']' : '');
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  return [...document.querySelectorAll('main *')]
+    .filter(e => e.matches('table, .table-wrap') || scrolls(e))
+    .filter(e => e.getClientRects().length && !e.closest('.visually-hidden'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => name(e) + ' (' + e.scrollWidth + ' px of content in ' + e.clientWidth + ' px)');
+}"""
+
 
 @dataclass
 class DemoSite:
@@ -121,16 +155,36 @@ def _demo_values(session: Session, settings: Settings, app_catalog: object) -> d
     signed = session.scalars(select(ProgramItem).where(col(ProgramItem.program_id) == program.id,
                                                        col(ProgramItem.status) == "signed_off")
                              .order_by(col(ProgramItem.position))).first()
-    scenario = session.scalars(select(PlanningScenario).where(col(PlanningScenario.program_id) == program.id)).first()
+    scenarios = {s.kind: s for s in session.scalars(select(PlanningScenario)
+                                                    .where(col(PlanningScenario.program_id) == program.id))}
+    scenario, capacity = scenarios.get(ScenarioKind.REIMBURSEMENT), scenarios.get(ScenarioKind.CAPACITY)
     generate_report(session, app_catalog, champion, program,  # type: ignore[arg-type]
                     ReportKind.FULL, "Steering committee")
     invitation, token = create_invitation(session, admin, program.institution_id, "new.nurse@riverside.example",
                                           "New Nurse", [Role.VIEWER])
     pharmacy = session.scalars(select(User).where(col(User.email) == PHARMACY)).one()
     job = enqueue_report_job(session, champion, program, ReportKind.FULL, "Finance committee")
-    assert signed is not None and scenario is not None
+    # Rows for the lists the demo leaves empty, so the walk sees each table with data (issue 17: cards on a phone):
+    # a token and a calendar feed (account), a service account, an institution's own library, a dossier, and a
+    # program pinned to an older library version (its upgrade page lists changed items).
+    create_api_token(session, champion, "Nightly export")
+    create_feed(session, champion)
+    create_service_account(session, admin, program.institution_id, "Data warehouse", Access.READ)
+    import_library(session, app_catalog, admin, program.institution_id,  # type: ignore[arg-type]
+                   renamed(get_library(app_catalog, program.library_id, program.library_version),  # type: ignore[arg-type]
+                           "riverside-gt"), "riverside-gt.xlsx")
+    _, spool = generate_dossier(session, app_catalog, LocalStorage(settings.evidence_dir),  # type: ignore[arg-type]
+                                champion, program, program.products[0])
+    spool.close()
+    older = create_program(session, app_catalog, program.institution_id,  # type: ignore[arg-type]
+                           ProgramCreate(title="Hemophilia B, pinned to an older library", library_id="hemophilia-gt",
+                                         library_version="1.1.0", products=["hemgenix"], care_role=CareRole.HUB),
+                           champion)
+    session.commit()
+    assert signed is not None and scenario is not None and capacity is not None
     return {"program": str(program.id), "institution": str(program.institution_id), "item": signed.key,
-            "scenario": str(scenario.id), "library": f"{program.library_id}/{program.library_version}",
+            "scenario": str(scenario.id), "capacity": str(capacity.id), "older": str(older.id),
+            "library": f"{program.library_id}/{program.library_version}",
             "token": token, "invitation": str(invitation.id), "member": str(pharmacy.id), "job": str(job.id)}
 
 
@@ -200,6 +254,13 @@ def test_page_is_no_wider_than_the_screen(
         assert found["scrollWidth"] <= found["innerWidth"], (
             f"the {name} page ({path}) is {found['scrollWidth']} px wide at {width} px as {persona or 'a visitor'}; "
             f"sticking out: {', '.join(found['wide']) or 'nothing visible (an off-screen element)'}; see {shot}")
+        if width < 600:
+            scrolling = page.evaluate(SCROLLERS_JS)
+            assert scrolling == [], (
+                f"on the {name} page ({path}) at {width} px these scroll sideways: {', '.join(scrolling)}; see {shot}")
+        if width < 600 and name in CARD_PAGES:
+            problems = axe_violations(page)
+            assert problems == [], f"the {name} page ({path}) at {width} px: " + "; ".join(problems)
     finally:
         page.close()
 
@@ -209,11 +270,13 @@ def test_every_page_of_the_web_app_is_walked() -> None:
     app = create_app(Settings(database_url="sqlite://", checklists_dir=REAL_CHECKLISTS))
     walked = {path.split("?")[0] for _, _, path in PAGES}
     pattern = {"{program}": "{program_id}", "{institution}": "{institution_id}", "{item}": "{key}",
-               "{scenario}": "{scenario_id}", "{library}": "{library_id}/{version}", "{member}": "{user_id}",
+               "{scenario}": "{scenario_id}", "{capacity}": "{scenario_id}", "{older}": "{program_id}",
+               "{library}": "{library_id}/{version}", "{member}": "{user_id}",
                "{invitation}": "{invitation_id}", "{job}": "{job_id}", "/roles/pharmacy_lead/": "/roles/{role}/"}
     for ours, theirs in pattern.items():
         walked = {p.replace(ours, theirs) for p in walked}
-    walked = {p.replace("/planning/new/capacity", "/planning/new/{kind}") for p in walked}
+    walked = {p.replace("/planning/new/capacity", "/planning/new/{kind}")
+              .replace("/planning/new/reimbursement", "/planning/new/{kind}") for p in walked}
     pages = {r.path for r in app_routes(app) if r.method == "GET" and r.is_web}
     missing = sorted(pages - walked - set(NOT_PAGES) - {"/invitations/not-a-real-token"})
     assert missing == [], f"pages the phone-width walk does not open; add them to PAGES: {missing}"
