@@ -362,3 +362,17 @@ def test_each_newest_library_takes_in_every_core_item_exactly_once(catalog: Any)
     for library_id in NEW_LIBRARIES:
         items = [item.id for item in catalog.latest(library_id).items]
         assert len(items) == len(set(items)) and _core_ids() <= set(items), library_id
+
+
+# --- Itvisma reviewed on its due date (surgical-aav 1.1.0) -------------------------------------------------------
+
+
+def test_itvisma_review_moves_to_a_new_version_and_its_unread_label_stays_unverified(catalog: Any) -> None:
+    first, newest = catalog.get("surgical-aav", "1.0.0"), catalog.latest("surgical-aav")
+    assert newest.version == "1.1.0"
+    assert str(first.product("itvisma").review_by) == "2026-11-30"  # the published version is not edited
+    assert str(newest.product("itvisma").review_by) == "2027-02-28"
+    # Nothing was confirmed from the label, so the items are those of 1.0.0 and still say so.
+    assert [(i.id, i.done_when) for i in newest.items] == [(i.id, i.done_when) for i in first.items]
+    for item_id in ("POL-301", "POL-302"):
+        assert "unverified" in _text(next(i for i in newest.items if i.id == item_id)).lower(), item_id
