@@ -1,5 +1,5 @@
-"""The worker: computes the reminders that are due, sends queued emails, each exactly once, and generates the
-reports still queued (app/reports/jobs.py claims each for one process, like the emails here).
+"""The notifications pass of the worker (app/worker.py): computes the reminders that are due and sends queued
+emails, each exactly once.
 
 Several workers (and replicas) may run at once. Reminders are recorded once by their unique delivery key; a
 queued email is claimed by one worker before it is sent (`FOR UPDATE SKIP LOCKED` on PostgreSQL, an UPDATE
@@ -8,7 +8,6 @@ a doubling wait; after the last try it shows as failed. An error never stops the
 """
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,14 +17,12 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from app.audit.service import record_event
-from app.checklists.loader import load_catalog
 from app.clock import utcnow
 from app.config import Settings
 from app.notifications.delivery import send_email
 from app.notifications.messaging import email_message
 from app.notifications.models import DeliveryState, Notification, NotificationKind
 from app.notifications.scheduled import compute_reminders
-from app.reports.jobs import run_queued_jobs
 
 log = logging.getLogger("gtready.worker")
 BATCH = 50
@@ -38,7 +35,6 @@ class RunResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    reports: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -149,7 +145,7 @@ def deliver(session: Session, settings: Settings, result: RunResult | None = Non
 
 
 def run_once(engine: Engine, settings: Settings) -> RunResult:
-    """One pass: reminders, then mail, then queued reports. Errors are logged and reported, not raised."""
+    """One pass: reminders, then mail. Errors are logged and reported, not raised."""
     result = RunResult()
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -164,17 +160,4 @@ def run_once(engine: Engine, settings: Settings) -> RunResult:
             session.rollback()
             log.exception("delivering notifications failed")
             result.errors.append(f"delivery: {error}")
-    try:
-        result.reports = run_queued_jobs(engine, lambda: load_catalog(settings.checklists_dir))
-    except Exception as error:  # noqa: BLE001
-        log.exception("generating queued reports failed")
-        result.errors.append(f"reports: {error}")
     return result
-
-
-def run_forever(engine: Engine, settings: Settings, interval: float) -> None:  # pragma: no cover - a loop
-    while True:
-        result = run_once(engine, settings)
-        log.info("worker pass: %s reminders, %s sent, %s retried, %s failed, %s reports", result.reminders,
-                 result.sent, result.retried, result.failed, result.reports)
-        time.sleep(interval)

@@ -18,12 +18,12 @@ from app.auth.models import User
 from app.cli import cli
 from app.clock import frozen_at, utcnow
 from app.db import make_engine
-from app.notifications.worker import run_once
 from app.programs.models import Program
 from app.reports import jobs
 from app.reports.models import Report, ReportJob
 from app.reports.schemas import ReportKind
 from app.reports.service import generate_report
+from app.worker import run_once
 from tests.conftest import Team
 
 
