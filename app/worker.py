@@ -1,8 +1,9 @@
 """`gtready worker`: the background process of every deployment. Each pass runs the notifications pass (reminders
-that are due, queued emails; app/notifications/worker.py) and then the report jobs still queued
-(app/reports/jobs.py). Both claim their work for one process, so several workers and replicas may run at once.
+that are due, queued emails; app/notifications/worker.py), then the report jobs still queued
+(app/reports/jobs.py), then forgets login-throttle counts long untouched (app/auth/throttle.py). Mail and reports
+are claimed for one process, so several workers and replicas may run at once.
 
-It composes the two domains here, above both, so that neither imports the other."""
+It composes the domains here, above them, so that none imports another for it."""
 
 import logging
 import time
@@ -11,7 +12,9 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from app.auth.throttle import forget_stale_counts
 from app.checklists.loader import load_catalog
 from app.cli_support import check_database, plural
 from app.config import Settings
@@ -25,6 +28,7 @@ log = logging.getLogger("gtready.worker")
 class WorkerPass:
     notifications: notifications.RunResult
     reports: int = 0
+    throttles_forgotten: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -34,8 +38,8 @@ class WorkerPass:
 
 
 def run_once(engine: Engine, settings: Settings) -> WorkerPass:
-    """One pass: reminders and mail, then queued reports. Errors are logged and reported, never raised, so one
-    failing part does not stop the other."""
+    """One pass: reminders and mail, then queued reports, then stale login throttles. Errors are logged and
+    reported, never raised, so one failing part does not stop the others."""
     done = WorkerPass(notifications.run_once(engine, settings))
     done.errors.extend(done.notifications.errors)
     try:
@@ -43,6 +47,12 @@ def run_once(engine: Engine, settings: Settings) -> WorkerPass:
     except Exception as error:  # noqa: BLE001
         log.exception("generating queued reports failed")
         done.errors.append(f"reports: {error}")
+    try:
+        with Session(engine) as session:
+            done.throttles_forgotten = forget_stale_counts(session)
+    except Exception as error:  # noqa: BLE001
+        log.exception("forgetting stale login throttles failed")
+        done.errors.append(f"login throttles: {error}")
     return done
 
 

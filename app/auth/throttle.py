@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import case, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -183,3 +183,17 @@ def _lock_in_key_order(session: Session, keys: dict[str, Policy]) -> list[str]:
         .with_for_update()
     )
     return ordered
+
+
+def forget_stale_counts(session: Session) -> int:
+    """Delete the counts no one has touched for FORGET_AFTER and that make no one wait: they would start from
+    zero anyway, and without this the table keeps one row for every address and email ever guessed. Returns how
+    many were deleted (the worker runs it each pass)."""
+    now = utcnow()
+    result = session.execute(
+        delete(LoginThrottle)
+        .where(col(LoginThrottle.last_failure_at) < now - FORGET_AFTER)
+        .where(col(LoginThrottle.next_attempt_at) <= now)
+    )
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.audit.models import AuditEvent
+from app.auth.models import LoginThrottle
 from app.auth.service import LOCKOUT_FAILURES
-from app.auth.throttle import PER_CLIENT, PER_EMAIL, reserve_attempt
+from app.auth.throttle import FORGET_AFTER, PER_CLIENT, PER_EMAIL, reserve_attempt
 from app.clock import frozen_at, utcnow
+from app.worker import run_once
 from tests.conftest import PASSWORD, Team
 
 OWNER = "pharmacy_lead@riverside.example"
@@ -148,3 +150,21 @@ def test_failed_logins_are_audited_without_the_password(app: FastAPI, team: Team
         ("system", {"via": "login", "client": "203.0.113.66"})]  # whoever guessed, it was not the owner
     assert [(e.actor_name, e.after) for e in ghost_events] == [("system", {"via": "login", "client": "203.0.113.66"})]
     assert "hunter2" not in str([(e.before, e.after) for e in owner_events + ghost_events])
+
+
+def test_the_worker_forgets_counts_untouched_for_a_day_that_make_no_one_wait(
+    app: FastAPI, team: Team, session: Session
+) -> None:
+    desk, stranger = from_address(app, "198.51.100.7"), from_address(app, "203.0.113.66")
+    start = utcnow()
+    with frozen_at(start):
+        assert login(desk, OWNER, "typo").status_code == 401
+    with frozen_at(start + FORGET_AFTER - timedelta(minutes=1)):
+        for _ in range(LOCKOUT_FAILURES + 30):  # waits doubling to 15 minutes, the last one still running
+            login(stranger, "someone@elsewhere.example", "guess")
+    keys = set(session.scalars(select(col(LoginThrottle.key))))
+    with frozen_at(start + FORGET_AFTER + timedelta(minutes=1)):
+        assert run_once(app.state.engine, app.state.settings).throttles_forgotten == 3  # the desk's three keys
+    remaining = set(session.scalars(select(col(LoginThrottle.key))))
+    assert remaining < keys and all("someone@elsewhere.example" in key or "203.0.113.66" in key for key in remaining)
+    assert len(remaining) == 3
