@@ -42,7 +42,9 @@ def institution_programs_section(
     readiness = readiness_of_programs(session, programs)
     view: InstitutionCapacity = capacities_of(session, programs)[institution_id]
     planned = {demand.program_id: demand.planned_patients for demand in view.programs}
-    libraries = institution_catalog(session, catalog, institution_id)
+    # The institution's own uploads are read only when a program uses one (shipped ids are never an upload's).
+    shipped = all(catalog.versions(program.library_id) for program in programs)
+    libraries = catalog if shipped else institution_catalog(session, catalog, institution_id)
     listed = []
     for program in programs:
         library = libraries.get(program.library_id, program.library_version)
