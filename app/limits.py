@@ -7,9 +7,10 @@ as they stream in and refused as soon as they pass the limit. Evidence uploads m
 """
 
 import re
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and the form's other fields around the file
@@ -24,15 +25,32 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"the request body is larger than this address accepts ({limit:,} bytes)")
+        self.limit = limit
+
+
+TooLargePage = Callable[[Scope, int], Response]  # (the request, the limit it passed) -> the page saying so
+
+
+def wants_page(scope: Scope) -> bool:
+    """A form of the web app (any address outside /api) answers with a page, unless the client asked for JSON."""
+    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+    asks_json = "application/json" in accept and "text/html" not in accept
+    return not str(scope["path"]).startswith("/api/") and not asks_json
 
 
 class BodySizeLimit:
-    """413 for a request body over the limit of its route, declared or streamed (pure ASGI: nothing buffered)."""
+    """413 for a request body over the limit of its route, declared or streamed (pure ASGI: nothing buffered).
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    The API answers JSON; a web form answers `page`'s HTML (the app's error page, with a way back), so a
+    person who dropped too large a file reads why instead of a line of JSON."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int, page: TooLargePage | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.page = page
 
     def limit_for(self, scope: Scope) -> int:
         if scope["method"] in {"POST", "PUT"} and UPLOAD_ROUTES.match(scope["path"]):
@@ -72,9 +90,11 @@ class BodySizeLimit:
                 raise
             await self._refuse(scope, receive, send, limit)
 
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        if self.page is not None and wants_page(scope):
+            response = self.page(scope, limit)
+        else:
+            response = JSONResponse({"detail": BodyTooLarge(limit).detail}, status_code=413)
         # Connection: close, so the server does not read the rest of the body to reuse the connection
-        response = JSONResponse({"detail": BodyTooLarge(limit).detail}, status_code=413,
-                                headers={"Connection": "close"})
+        response.headers["Connection"] = "close"
         await response(scope, receive, send)

@@ -59,7 +59,7 @@ from app.web.programs import router as web_programs_router
 from app.web.report_finalise import router as web_report_finalise_router
 from app.web.router import router as web_router
 from app.web.search import router as web_search_router
-from app.web.session import LoginRequired, domain_error_page, http_error_page, redirect_to_login
+from app.web.session import LoginRequired, domain_error_page, http_error_page, redirect_to_login, too_large_page
 from app.web.signoffs import router as web_signoffs_router
 from app.web.sso import router as web_sso_router
 from app.web.templating import STATIC_DIR
@@ -85,8 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_response)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_middleware(AllowedMethods)  # inside RequestIdMiddleware, so its 405s carry a request id too
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
-                       max_upload_bytes=settings.max_upload_bytes)  # 413 before any body is read
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,  # 413 before any body is read
+                       max_upload_bytes=settings.max_upload_bytes, page=too_large_page)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeaders)  # outermost of ours: on every response, 413s and error pages included
     app.include_router(probes)

@@ -9,10 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from app.auth.deps import Principal, optional_principal
 from app.errors import DomainError, Forbidden, domain_error_response
 from app.formatting import DEFAULT_TIME_ZONE
+from app.limits import wants_page
 from app.programs.service import time_zone_for
 from app.web.templating import make_templates
 
@@ -45,7 +47,8 @@ def require_same_site(request: Request) -> None:
 
 SameSite = Depends(require_same_site)
 
-ERROR_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not possible right now", 410: "No longer valid"}
+ERROR_TITLES = {403: "Not allowed", 404: "Not found", 409: "Not possible right now", 410: "No longer valid",
+                413: "Too large to send"}
 
 
 def _wants_page(request: Request) -> bool:
@@ -55,6 +58,25 @@ def _wants_page(request: Request) -> bool:
 def _error_page(request: Request, status_code: int, detail: str) -> HTMLResponse:
     context = {"status": status_code, "title": ERROR_TITLES.get(status_code, "Something went wrong"), "detail": detail}
     return render(request, None, "error.html", context, status_code=status_code)
+
+
+def _back(request: Request) -> str:
+    """The page the person came from (the form), when it is one of ours; else the dashboard."""
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc == request.headers.get("host") and came_from.path.startswith("/"):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return "/"
+
+
+def too_large_page(scope: Scope, limit: int) -> Response:
+    """What a form sent over its size limit answers (app/limits.py refuses it before reading it): the error page,
+    saying how much the page takes, with a link back to the form."""
+    request = Request(scope)
+    megabytes = max(1, round(limit / (1024 * 1024)))
+    detail = (f"what you sent is larger than this page accepts (at most {megabytes} MB). Nothing was saved: "
+              "go back and choose a smaller file, or split it into several")
+    context = {"status": 413, "title": ERROR_TITLES[413], "detail": detail, "back": _back(request)}
+    return render(request, None, "error.html", context, status_code=413)
 
 
 async def domain_error_page(request: Request, exc: Exception) -> Response:
@@ -68,6 +90,8 @@ async def domain_error_page(request: Request, exc: Exception) -> Response:
 async def http_error_page(request: Request, exc: Exception) -> Response:
     """The same for the framework's own errors (an address no route answers, a method it does not take)."""
     error = cast(StarletteHTTPException, exc)  # registered for HTTPException only
+    if error.status_code == 413 and wants_page(request.scope):  # a form's body passed its limit while streaming
+        return too_large_page(request.scope, getattr(error, "limit", 0))  # as app/limits.py answers a declared one
     if not _wants_page(request) or error.status_code < 400:
         return await http_exception_handler(request, error)
     detail = "there is no page at this address" if error.status_code == 404 else str(error.detail).lower()
