@@ -14,11 +14,23 @@ METHOD_NOTE = __doc__ or ""
 EPSILON = 1e-9
 
 
+def display_names(demands: Sequence[ProgramDemand]) -> dict[object, str]:
+    """Each program's name in the per-program figures: its title, with the start of its id where two programs
+    share a title (two programs titled alike are still two competitors, not one)."""
+    titles = [program.program_title for program in demands]
+    return {
+        program.program_id: program.program_title if titles.count(program.program_title) == 1
+        else f"{program.program_title} ({str(program.program_id)[:8]})"
+        for program in demands
+    }
+
+
 def combine(
     demands: Sequence[ProgramDemand], capacity: Mapping[ResourceKind, float | None],
     sources: Mapping[ResourceKind, str] | None = None,
 ) -> list[ResourceLoad]:
     """Per resource and period: combined demand, capacity, whether it is exceeded and who competes."""
+    names = display_names(demands)
     loads = []
     for kind in ResourceKind:
         length = max((len(program.demand.get(kind, [])) for program in demands), default=0)
@@ -30,7 +42,7 @@ def combine(
                 series = program.demand.get(kind, [])
                 value = series[index] if index < len(series) else 0.0
                 if value > EPSILON:
-                    by_program[program.program_title] = by_program.get(program.program_title, 0.0) + round(value, 2)
+                    by_program[names[program.program_id]] = round(value, 2)
             total = sum(by_program.values())
             periods.append(PeriodLoad(
                 period=index + 1, demand=round(total, 2), capacity=limit,

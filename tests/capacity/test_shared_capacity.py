@@ -143,3 +143,12 @@ def test_dashboard_shows_the_shared_resource_section(team: Team, app: Any, sessi
     page = web.get("/").text
     assert "Shared resources" in page and "transplant beds" in page
     assert "year 2: 245.0" in page and "scenario &#39;Thal base&#39;" in page
+
+
+def test_two_programs_titled_alike_still_compete_as_two() -> None:
+    first, second = demand("Sickle cell disease", [60]), demand("Sickle cell disease", [70])
+    (load,) = combine([first, second], {BEDS: 120})
+    (period,) = load.periods
+    assert period.demand == 130 and period.over
+    assert len(period.competing) == 2 and sorted(period.by_program.values()) == [60, 70]
+    assert f"Sickle cell disease ({str(second.program_id)[:8]})" in period.by_program
