@@ -13,6 +13,7 @@ from app.db import SessionDep
 from app.openapi_answers import response_headers
 from app.programs.access import PROGRAM_MANAGERS, program_for
 from app.programs.schemas import ItemFilters
+from app.programs.service import get_institution
 from app.reports import jobs, service
 from app.reports.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
 from app.reports.docx import docx_for
@@ -154,7 +155,8 @@ def export_register(
 ) -> Response:
     """The item register, sign-off register or evidence index as CSV or XLSX, with the item list's filters."""
     program = program_for(session, user, program_id)
-    header, rows = register_rows(session, program_id, register, filters)
+    header, rows = register_rows(session, program_id, register, filters,
+                                 get_institution(session, program.institution_id).time_zone)
     content = to_csv(header, rows) if fmt == Format.CSV else to_xlsx(register.value, header, rows)
     name = f"{program.title[:40].strip().replace(' ', '-').lower()}-{register.value}.{fmt.value}"
     # ASCII only: a header carries latin-1, and a title in another script made this a 500
