@@ -63,7 +63,8 @@ def _error_page(request: Request, status_code: int, detail: str) -> HTMLResponse
 def _back(request: Request) -> str:
     """The page the person came from (the form), when it is one of ours; else the dashboard."""
     came_from = urlsplit(request.headers.get("referer", ""))
-    if came_from.netloc == request.headers.get("host") and came_from.path.startswith("/"):
+    ours = came_from.netloc == request.headers.get("host")
+    if ours and came_from.path.startswith("/") and not came_from.path.startswith("//"):  # //x leaves the site
         return came_from.path + (f"?{came_from.query}" if came_from.query else "")
     return "/"
 

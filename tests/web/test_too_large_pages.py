@@ -56,3 +56,14 @@ def test_every_web_form_answers_a_page_declared_or_streamed_and_the_api_keeps_js
     asks_json = champion.client.post("/verify", content=b"x" * (settings.max_upload_bytes + MB),
                                      headers={"Accept": "application/json", "Content-Type": "application/pdf"})
     assert asks_json.status_code == 413 and "larger than this address accepts" in asks_json.json()["detail"]
+
+
+def test_the_way_back_never_leaves_the_site(app: FastAPI, team: Team, settings: Settings) -> None:
+    champion = as_role(app, team, "champion")
+    too_big = b"x" * (settings.max_upload_bytes + MB)
+    for referer in ("http://testserver//evil.example/verify", "http://evil.example/verify", "javascript:alert(1)"):
+        answer = champion.client.post("/verify", content=too_big,
+                                      headers={"Referer": referer, "Content-Type": "application/pdf"})
+        assert answer.status_code == 413
+        assert "Go back to the form" not in answer.text and "evil" not in answer.text, referer
+        assert '<a class="button" href="/">Back to the dashboard</a>' in answer.text
