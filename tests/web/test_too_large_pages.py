@@ -67,3 +67,13 @@ def test_the_way_back_never_leaves_the_site(app: FastAPI, team: Team, settings: 
         assert answer.status_code == 413
         assert "Go back to the form" not in answer.text and "evil" not in answer.text, referer
         assert '<a class="button" href="/">Back to the dashboard</a>' in answer.text
+
+
+def test_only_a_refusal_of_access_sends_the_person_to_an_administrator(app: FastAPI, team: Team,
+                                                                        settings: Settings) -> None:
+    champion = as_role(app, team, "champion")
+    too_big = champion.client.post("/verify", content=b"x" * (settings.max_upload_bytes + MB),
+                                   headers={"Content-Type": "application/pdf"})
+    missing = champion.client.get("/programs/00000000-0000-0000-0000-000000000000", headers={"Accept": "text/html"})
+    assert too_big.status_code == 413 and "ask an administrator" not in too_big.text
+    assert missing.status_code == 404 and "ask an administrator" in missing.text
