@@ -2,6 +2,7 @@
 words when it fails, and the administrators' section of the institution page. The same services as the API."""
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -98,8 +99,10 @@ def _sign_with_grant(request: Request, session: SessionDep, user: User, form: di
     back = f"/programs/{program_id}/items/{quote(key)}"
     try:
         program = program_for(session, user, program_id)
+        meeting = form.get("meeting_date")
         sign_off_item(session, user, program, key, signing_grant=form["grant"], meaning=Meaning(form["meaning"]),
-                      statement=form["statement"], expected_version=int(form["version"]))
+                      statement=form["statement"], expected_version=int(form["version"]), step=form.get("step"),
+                      committee=form.get("committee"), meeting_date=date.fromisoformat(meeting) if meeting else None)
     except DomainError as error:
         session.rollback()
         failure = SsoFailure("signature_refused", f"You confirmed who you are, but the signature was not recorded: "
@@ -118,19 +121,31 @@ def sign_item_with_sso(
     request: Request, principal: WebPrincipal, program_id: uuid.UUID, key: str, session: SessionDep,
     meaning: Annotated[Meaning, Form()], version: Annotated[int, Form()],
     statement: Annotated[str, Form(max_length=2000)] = "", csrf_token: Annotated[str, Form()] = "",
+    step: Annotated[int | None, Form(ge=1, le=10)] = None, committee: Annotated[str, Form(max_length=40)] = "",
+    meeting_date: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Sign through the provider: the form is kept with the pending signature, the person signs in again
-    there, and the signature is made when the provider sends them back (app/sso/service.py)."""
+    """Sign through the provider: the form (an approval chain's step, committee and meeting date included) is
+    kept with the pending signature, the person signs in again there, and the signature is made when the provider
+    sends them back (app/sso/service.py). A meeting date that is not a date is refused before the round trip."""
     principal.check_csrf(csrf_token)
     program = program_for(session, principal.user, program_id)
+    back = f"/programs/{program.id}/items/{quote(key)}"
+    try:
+        met = date.fromisoformat(meeting_date.strip()) if meeting_date.strip() else None
+    except ValueError:
+        return _failure_page(request, SsoFailure("invalid_form", "The meeting date is not a date: nothing was "
+                                                 "signed. Go back and choose the date of the meeting.",
+                                                 status_code=422), back)
     try:
         _, _, url = service.start_signing(
             session, request.app.state.settings, principal.user,
             payload={"program_id": str(program.id), "key": key, "meaning": meaning.value, "version": version,
-                     "statement": statement.replace("\x00", "").strip()},
+                     "statement": statement.replace("\x00", "").strip(), "step": step,
+                     "committee": committee.replace("\x00", "").strip() or None,
+                     "meeting_date": met.isoformat() if met else None},
         )
     except SsoFailure as failure:
-        return _failure_page(request, failure, f"/programs/{program.id}/items/{quote(key)}")
+        return _failure_page(request, failure, back)
     # Not a redirect: the pages' CSP (form-action 'self') rightly stops a form post from being redirected to
     # another site, so a page sends the browser on (meta refresh, no JavaScript) with a link as well.
     return render(request, principal, "sso_redirect.html", {"url": url})

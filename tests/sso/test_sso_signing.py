@@ -5,6 +5,7 @@ the institution mapping routes' access rules, and a token signed with a key the 
 import html
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -12,9 +13,11 @@ from sqlmodel import Session
 
 from app.auth.models import User
 from app.auth.service import user_with_email
+from app.clock import today
 from app.main import create_app
-from tests.conftest import Team
-from tests.signoffs.test_signoff_rules import mark_done
+from tests.conftest import PASSWORD, Team
+from tests.signoffs.test_chains import KEY, committee, give_chain
+from tests.signoffs.test_signoff_rules import attach, mark_done
 from tests.sso.conftest import (
     MockProvider,
     RogueProvider,
@@ -191,3 +194,38 @@ def test_a_signing_grant_expires_five_minutes_after_the_provider_confirmed_it(
     with frozen_at(utcnow() + timedelta(minutes=6)):
         late = api.post(team.url("/items/POL-002/signoffs"), json=body)
     assert late.status_code == 401 and "expired" in late.json()["detail"]
+
+
+def test_a_committee_member_signs_a_chain_step_with_sso_stating_the_meeting(
+    team: Team, client: TestClient, mock_provider: MockProvider, anonymous: TestClient, session: Session,
+) -> None:
+    pat = _sso_person(team, client, mock_provider, anonymous, session)
+    give_chain(session, team)
+    committee(session, team, "pt", "Pharmacy and therapeutics committee", pat)
+    attach(team, KEY, "committee_approval")
+    version = mark_done(team, KEY)
+    author = team.clients["policy_lead"].post(team.url(f"/items/{KEY}/signoffs"), json={
+        "meaning": "authored", "version": version, "password": PASSWORD, "step": 1})
+    assert author.status_code == 201, author.text
+    page = anonymous.get(f"/programs/{team.program.id}/items/{KEY}").text
+    assert "Sign step 2 of 3" in page and 'id="meeting_date"' in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    version = client.get(team.url(f"/items/{KEY}")).json()["version"]
+    form = {"meaning": "approved", "version": str(version), "step": "2", "committee": "pt", "csrf_token": csrf.group(1)}
+    not_a_date = anonymous.post(f"/programs/{team.program.id}/items/{KEY}/signoff/sso",
+                                data=form | {"meeting_date": "last Tuesday"})
+    assert not_a_date.status_code == 422 and "The meeting date is not a date" in not_a_date.text
+    meeting = str(today() - timedelta(days=1))
+    started = anonymous.post(f"/programs/{team.program.id}/items/{KEY}/signoff/sso",
+                             data=form | {"meeting_date": meeting})
+    sent = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', started.text)
+    assert started.status_code == 200 and sent
+    mock_provider.set_user("pat-1", email=EMAIL, groups=["gt-policy"])
+    answer = anonymous.get(callback_path(mock_provider.authorize(html.unescape(sent.group(1)), "pat-1")),
+                           follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].endswith("?done=signed"), answer.text[:400]
+    records = client.get(team.url(f"/signoffs?item={KEY}")).json()
+    step_two = [r for r in records if r["step"] == 2]
+    assert len(step_two) == 1 and step_two[0]["auth_method"] == "sso"
+    assert step_two[0]["on_behalf_of_committee"] and step_two[0]["meeting_date"] == meeting
