@@ -21,6 +21,8 @@ from app.checklists.yaml_source import parse_yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHECKLISTS = REPO_ROOT / "checklists"
 CORE = CHECKLISTS / "core" / "1.0.0"
+# Every core version: core 1.1.0 adds payer.yaml (the libraries' 1.2.0 versions include it; 1.0.0 had no payer item).
+CORES = sorted(folder for folder in (CHECKLISTS / "core").iterdir() if folder.is_dir())
 README = CHECKLISTS / "README.md"
 SOURCES = CHECKLISTS / "SOURCES.md"
 # The libraries of issue 19 that are written so far, with the products each offers.
@@ -39,8 +41,15 @@ def _raw_items(path: Path) -> list[dict[str, Any]]:
     return list(data.get("items") or [])
 
 
-def _core_ids() -> set[str]:
-    return {item["id"] for path in sorted(CORE.glob("*.yaml")) for item in _raw_items(path)}
+def _core_ids(core: Path = CORE) -> set[str]:
+    return {item["id"] for path in sorted(core.glob("*.yaml")) for item in _raw_items(path)}
+
+
+def _included_core(library_id: str, version: str) -> Path:
+    """The core folder a library version includes (each version pins one core version)."""
+    text = (CHECKLISTS / library_id / version / "library.yaml").read_text(encoding="utf-8")
+    (core_version,) = set(re.findall(r"\.\./\.\./core/([^/]+)/", text))
+    return CHECKLISTS / "core" / core_version
 
 
 def _own_ids(library_id: str, version: str = "1.0.0") -> set[str]:
@@ -92,32 +101,35 @@ def test_published_hemophilia_versions_do_not_include_the_core(catalog: Any) -> 
 # --- The core is written once and included ----------------------------------------------------------------------
 
 
-def test_each_core_item_id_is_written_in_exactly_one_file() -> None:
-    files = [*CORE.glob("*.yaml"), *(p for lib in NEW_LIBRARIES for p in (CHECKLISTS / lib).rglob("*.yaml"))]
+@pytest.mark.parametrize("core", CORES, ids=[folder.name for folder in CORES])
+def test_each_core_item_id_is_written_in_exactly_one_file(core: Path) -> None:
+    # Within one core version and the libraries; each core version is a full copy, so it is checked on its own.
+    files = [*core.glob("*.yaml"), *(p for lib in NEW_LIBRARIES for p in (CHECKLISTS / lib).rglob("*.yaml"))]
     where: dict[str, list[str]] = {}
     for path in files:
         for item in _raw_items(path):
             where.setdefault(item["id"], []).append(str(path.relative_to(CHECKLISTS)))
-    core_ids = _core_ids()
+    core_ids = _core_ids(core)
     assert core_ids, "no core items"
     assert {item_id: paths for item_id, paths in where.items() if item_id in core_ids and len(paths) != 1} == {}
 
 
 def test_each_library_is_the_core_plus_its_own_items(library: Library) -> None:
-    own = _own_ids(library.id, library.version)
-    assert own and not own & _core_ids()
-    assert _ids(library.items) == _core_ids() | own
+    own, core = _own_ids(library.id, library.version), _core_ids(_included_core(library.id, library.version))
+    assert own and not own & core
+    assert _ids(library.items) == core | own
     assert len(library.items) == len(_ids(library.items))
 
 
-def test_core_items_name_no_product_and_say_nothing_hemophilia_specific() -> None:
-    for path in sorted(CORE.glob("*.yaml")):
+@pytest.mark.parametrize("core", CORES, ids=[folder.name for folder in CORES])
+def test_core_items_name_no_product_and_say_nothing_hemophilia_specific(core: Path) -> None:
+    for path in sorted(core.glob("*.yaml")):
         assert yaml.safe_load(path.read_text(encoding="utf-8"))["kind"] == "core", path.name
         for item in _raw_items(path):
             assert "products" not in (item.get("applies_to") or {}), item["id"]
             text = " ".join(str(item.get(key, "")) for key in ("title", "done_when", "why")).lower()
             assert not re.search(r"factor (ix|viii|activity)|hemophilia|haemophilia|inhibitor", text), item["id"]
-    followup = {item["id"]: item for item in _raw_items(CORE / "followup.yaml")}
+    followup = {item["id"]: item for item in _raw_items(core / "followup.yaml")}
     assert "the product's own efficacy and safety monitoring" in followup["FU-003"]["title"].lower()
 
 
@@ -360,19 +372,61 @@ def test_a_core_file_included_twice_is_taken_in_once(tmp_path: Path) -> None:
 
 def test_each_newest_library_takes_in_every_core_item_exactly_once(catalog: Any) -> None:
     for library_id in NEW_LIBRARIES:
-        items = [item.id for item in catalog.latest(library_id).items]
-        assert len(items) == len(set(items)) and _core_ids() <= set(items), library_id
+        newest = catalog.latest(library_id)
+        items = [item.id for item in newest.items]
+        core = _core_ids(_included_core(library_id, newest.version))
+        assert len(items) == len(set(items)) and core <= set(items), library_id
 
 
 # --- Itvisma reviewed on its due date (surgical-aav 1.1.0) -------------------------------------------------------
 
 
 def test_itvisma_review_moves_to_a_new_version_and_its_unread_label_stays_unverified(catalog: Any) -> None:
-    first, newest = catalog.get("surgical-aav", "1.0.0"), catalog.latest("surgical-aav")
-    assert newest.version == "1.1.0"
+    first, reviewed = catalog.get("surgical-aav", "1.0.0"), catalog.get("surgical-aav", "1.1.0")
+    newest = catalog.latest("surgical-aav")
     assert str(first.product("itvisma").review_by) == "2026-11-30"  # the published version is not edited
-    assert str(newest.product("itvisma").review_by) == "2027-02-28"
+    assert str(reviewed.product("itvisma").review_by) == "2027-02-28"
     # Nothing was confirmed from the label, so the items are those of 1.0.0 and still say so.
-    assert [(i.id, i.done_when) for i in newest.items] == [(i.id, i.done_when) for i in first.items]
+    assert [(i.id, i.done_when) for i in reviewed.items] == [(i.id, i.done_when) for i in first.items]
+    # 1.2.0 only adds the core payer items: the Itvisma facts and their review date are unchanged.
+    assert str(newest.product("itvisma").review_by) == "2027-02-28"
+    assert {(i.id, i.done_when) for i in reviewed.items} <= {(i.id, i.done_when) for i in newest.items}
     for item_id in ("POL-301", "POL-302"):
         assert "unverified" in _text(next(i for i in newest.items if i.id == item_id)).lower(), item_id
+
+
+# --- Payer items from core 1.1.0 (the libraries' 1.2.0 versions) -------------------------------------------------
+
+
+def test_every_product_of_the_newest_libraries_has_payer_items_at_a_hub(catalog: Any) -> None:
+    for library_id, products in NEW_LIBRARIES.items():
+        newest = catalog.latest(library_id)
+        assert newest.version == "1.2.0", library_id
+        for product in products:
+            payer = _ids(i for i in newest.applicable_items([product], "hub", "us") if i.area == "payer")
+            assert {"PAY-051", "PAY-054", "PAY-055"} <= payer, (library_id, product)
+        # The published 1.1.0 declared the area with nothing in it; it is not edited.
+        assert not [i for i in catalog.get(library_id, "1.1.0").items if i.area == "payer"], library_id
+
+
+def test_the_access_model_and_carve_out_items_apply_only_to_the_sickle_cell_products(catalog: Any) -> None:
+    newest = catalog.latest("ex-vivo-hsc")
+    for product in ("casgevy", "lyfgenia"):
+        assert {"PAY-081", "PAY-082"} <= _ids(newest.applicable_items([product], "hub", "us")), product
+    for product in ("zynteglo", "skysona", "lenmeldy"):
+        assert not {"PAY-081", "PAY-082"} & _ids(newest.applicable_items([product], "hub", "us")), product
+    access_model = next(i for i in newest.items if i.id == "PAY-081")
+    assert "CMS CGT Access Model" in access_model.references
+
+
+def test_payer_ids_of_the_core_and_the_libraries_never_reuse_a_hemophilia_id() -> None:
+    # hemophilia-gt does not include the core, so a shared id would mean two different things in two libraries.
+    hemophilia: set[str] = set()
+    for folder in (CHECKLISTS / "hemophilia-gt").iterdir():
+        for path in folder.glob("*.yaml"):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            hemophilia |= {i["id"] for i in data.get("items") or []} | {r["id"] for r in data.get("retired") or []}
+    core_payer = {item["id"] for item in _raw_items(CHECKLISTS / "core" / "1.1.0" / "payer.yaml")}
+    own_payer = {item["id"] for item in _raw_items(CHECKLISTS / "ex-vivo-hsc" / "1.2.0" / "payer.yaml")}
+    assert len(core_payer) == 21 and own_payer == {"PAY-081", "PAY-082"}
+    assert not (core_payer | own_payer) & hemophilia
