@@ -152,13 +152,16 @@ def create_local_items(
     """Add the program's own items, all or none, with the next free LOC- keys. Two people adding at once both
     succeed: the one that loses the race for a key takes the next."""
     for attempt in range(KEY_ATTEMPTS):
-        # The program's row is the lock that queues additions to one program (PostgreSQL; SQLite writes one at a
-        # time and the retry below covers a read taken before another's commit).
+        # A write to the program's row, before anything is read, is the lock that queues additions to one
+        # program: a row lock on PostgreSQL, the database's write lock on SQLite (whose reads outside a write
+        # would otherwise see a next key another addition is taking). The retry below stays as a safety net.
+        session.execute(update(Program).where(col(Program.id) == program_id)
+                        .values(updated_at=col(Program.updated_at)))
         program = session.scalars(
-            select(Program).where(col(Program.id) == program_id).with_for_update().execution_options(
-                populate_existing=True)
+            select(Program).where(col(Program.id) == program_id).execution_options(populate_existing=True)
         ).first()
         if program is None:
+            session.rollback()
             raise NotFound("program not found")
         first = _next_number(session, program_id)
         try:

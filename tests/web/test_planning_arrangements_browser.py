@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from app.planning import service
 from tests.conftest import Team
+from tests.web.checks import assert_accessible, assert_fits
 from tests.web.conftest import login, screenshot
-from tests.web.test_institution_library_page import axe
 
 
 @pytest.mark.browser
@@ -25,8 +25,8 @@ def test_finance_lead_enters_the_access_model_and_instalments(
     page.get_by_label("Products it covers").fill("hemgenix")
     page.get_by_label("Medicaid share of these patients (%)").fill("75")
     screenshot(page, f"planning-arrangements-{width}")
-    assert axe(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page, f"the planning form at {width} px")
+    assert_fits(page, "the planning form")
     page.get_by_label("Name", exact=True).fill(f"Access model {width}")
     page.get_by_role("button", name="Save scenario", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Access model {width}")
@@ -44,5 +44,5 @@ def test_capacity_form_shows_shared_resources(team: Team, live_server: str, page
     expect(page.get_by_label("Apheresis collections per year")).to_be_visible()
     expect(page.get_by_label("Transplant-unit bed-days per patient")).to_be_visible()
     screenshot(page, f"planning-capacity-resources-{width}")
-    assert axe(page) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page, f"the planning form at {width} px")
+    assert_fits(page, "the planning form")
